@@ -1,0 +1,152 @@
+"""Import benchmark: N valid rows of CSV into a fresh SQLite database, or a fresh PostgreSQL database.
+
+    .venv/bin/python bench/bench_import.py --n 1000000
+    .venv/bin/python bench/bench_import.py --n 1000000 --postgres [URL]
+
+Generates the file with ``core.uscc.make_uscc`` (in a separate process, so that the
+generator's memory does not count), migrates a new database (SQLite under a
+temporary ``SUIJI_VAR_DIR``; with ``--postgres`` a new database on that server,
+dropped afterwards), imports through ``directory.importing.runner`` in
+``all_or_nothing`` mode, and reports rows/s and the peak resident set size of the
+importing process (``resource.getrusage``). Then it imports the same file again
+(every row unchanged) unless ``--no-reimport`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+HEADER = (
+    "统一社会信用代码,企业名称,住所,经营范围,行业代码,所属区域,"
+    "信用风险分类,登记状态,成立日期,是否列入经营异常名录,投诉举报次数\n"
+)
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    from core.uscc import make_uscc
+
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    classes, statuses, industries = "ABCD", ("存续", "在业", "注销"), ("C13", "F52", "H62", "1310", "52")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(HEADER)
+        written = 0
+        while written < n:
+            key = make_uscc(rng, "9", "1", "411722")
+            if key in seen:
+                continue
+            seen.add(key)
+            written += 1
+            fh.write(
+                f"{key},上蔡县测试{written}有限公司,上蔡县蔡都镇{written % 300}号,食品销售；餐饮服务,"
+                f"{industries[written % 5]},411722,{classes[written % 4]},{statuses[written % 3]},"
+                f"20{written % 24:02d}-0{written % 9 + 1}-1{written % 9},{'是' if written % 50 == 0 else '否'},"
+                f"{written % 7}\n"
+            )
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--postgres", metavar="URL", nargs="?", const=DEFAULT_PG, help="import into PostgreSQL")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the second (all unchanged) import")
+    parser.add_argument("--generate", metavar="PATH", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate:
+        generate(Path(args.generate), args.n)
+        return
+
+    var = tempfile.mkdtemp(prefix="suiji-bench-import-")
+    path = Path(var) / "targets.csv"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--n", str(args.n), "--generate", str(path)], check=True)
+    gen = time.perf_counter() - t0
+    os.environ["SUIJI_VAR_DIR"] = var
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suiji.settings")
+    bench_db = None
+    if args.postgres:
+        import psycopg
+
+        bench_db = f"suiji_bench_import_{os.getpid()}"
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {bench_db}")
+        os.environ["DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + "/" + bench_db
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        run(args, path, gen)
+    finally:
+        if bench_db:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {bench_db}")
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, path: Path, gen: float) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from directory.importing.runner import run_import
+    from directory.models import Target
+    from orgs.models import Organisation, OrgLevel
+    from suiji_draw import candidate_digest
+
+    call_command("migrate", verbosity=0)
+    org = Organisation.objects.create(name="上蔡县", level=OrgLevel.COUNTY, division_id="411722")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    load = os.getloadavg()
+    print(f"# Suiji import benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"# machine: {platform.platform()}, {os.cpu_count()} cores, {cpu}; load {load[0]:.2f} {load[1]:.2f}")
+    print(f"# database: {connection.vendor}; file: {path.stat().st_size / 1e6:.1f} MB ({gen:.1f} s to generate)")
+    rss_before = peak_mb()
+    t0 = time.perf_counter()
+    result = run_import(path, org, mode="all_or_nothing", filename=path.name)
+    elapsed = time.perf_counter() - t0
+    peak = peak_mb()
+    stored = Target.objects.count()
+    sample = Target.objects.order_by("?").first() if stored else None
+    assert result.committed and result.error_count == 0 and stored == args.n, result.as_dict()
+    assert sample is None or sample.draw_digest == candidate_digest(sample.key)
+    print(f"rows: {result.rows:,}, created: {result.created:,}, errors: {result.error_count}, stored: {stored:,}")
+    print(f"import: {elapsed:.2f} s, {result.rows / elapsed:,.0f} rows/s")
+    print(f"peak RSS: {peak:.0f} MB (before the import: {rss_before:.0f} MB)")
+    if args.no_reimport:
+        return
+    t0 = time.perf_counter()
+    again = run_import(path, org, mode="all_or_nothing", filename=path.name)
+    elapsed = time.perf_counter() - t0
+    assert again.committed and again.unchanged == args.n, again.as_dict()
+    print(f"re-import (all {again.unchanged:,} unchanged): {elapsed:.2f} s, {again.rows / elapsed:,.0f} rows/s")
+    print(f"peak RSS: {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Public portal benchmark: firm search server time, and a load test of result pages under gunicorn.
+
+(a) Builds a directory of ``--firms`` demo firms (``directory.demo.create_firms``)
+in a throw-away SQLite database under a temporary ``SUIJI_VAR_DIR`` (or, with
+``--postgres``, in a fresh PostgreSQL database ``suiji_bench_portal``), plus one
+published item and one public task with a drawn selection; then times the
+firm search view in-process with Django's test client: by USCC, by name prefix,
+and by name contains (the fallback when no name starts with the text).
+
+(b) Runs ``collectstatic``, starts ``gunicorn suiji.wsgi -w WORKERS`` on
+loopback with the production settings (``SUIJI_DEBUG=0``), and drives it from a
+second process with ``wrk`` (Debian package ``wrk``) for ``--seconds`` on a firm
+page and on the task-notice page; reports requests/s and p99, then stops
+gunicorn. Prints the machine's ``uptime`` load beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_BASE = "postgres://postgres@127.0.0.1:5432/"
+PG_NAME = "suiji_bench_portal"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_postgres() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_BASE + "postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        conn.execute(f"CREATE DATABASE {PG_NAME}")
+    return PG_BASE + PG_NAME
+
+
+def build(n: int) -> dict:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from catalog.services import do_publish
+    from catalog.tests.helpers import make_item
+    from conftest import build_world
+    from directory.demo import create_firms
+    from directory.models import Target
+    from draws import services
+    from draws.tests.helpers import INPUTS, WITNESSES, make_task
+
+    world = build_world()
+    t0 = time.perf_counter()
+    create_firms(n, world.county, seed=2026)
+    built = time.perf_counter() - t0
+    do_publish(world.users["coordinator"], make_item(world).latest_version())
+    t0 = time.perf_counter()
+    task = make_task(world, name="基准抽查任务")
+    draw = services.do_draw(
+        services.do_commit(task, world.users["coordinator"]), world.users["coordinator"], WITNESSES, INPUTS
+    )
+    drawn = time.perf_counter() - t0
+    keys = list(Target.objects.order_by("?").values_list("key", "name")[:300])
+    selected = draw.selections.first().key
+    return {"world": world, "keys": keys, "selected": selected, "build_s": built, "draw_s": drawn}
+
+
+def time_search(keys: list[tuple[str, str]], samples: int) -> dict[str, tuple[float, float]]:
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(7)
+    cases = {
+        "USCC": [k for k, _ in keys],
+        "name prefix": [name[: rng.randint(5, 9)] for _, name in keys],
+        "name contains": [name[4:8] for _, name in keys],
+    }
+    out = {}
+    for label, queries in cases.items():
+        times = []
+        count = samples if label != "name contains" else max(20, samples // 10)
+        for i in range(count):
+            q = queries[i % len(queries)]
+            t0 = time.perf_counter()
+            response = client.get("/portal/firms/", {"q": q})
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (q, response.status_code)
+        out[label] = (statistics.median(times), pct(times, 95))
+    return out
+
+
+def load_test(env: dict, paths: list[str], seconds: int, workers: int, connections: int) -> list[tuple]:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    py = sys.executable
+    subprocess.run([py, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    gunicorn = str(Path(py).with_name("gunicorn"))
+    server = subprocess.Popen(
+        [gunicorn, "suiji.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    results = []
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for path in paths:
+            url = f"http://127.0.0.1:{port}{path}"
+            check = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True)
+            out = subprocess.run(
+                ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            results.append((path, check.stdout.decode(), rps, p99, int(errors.group(1)) if errors else 0))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--firms", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", action="store_true", help=f"use a fresh database {PG_NAME} on {PG_BASE}")
+    parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + wrk load test")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="suiji-bench-portal-")
+    os.environ["SUIJI_VAR_DIR"] = tmp
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suiji.settings")
+    if args.postgres:
+        os.environ["DATABASE_URL"] = fresh_postgres()
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    data = build(args.firms)
+    search = time_search(data["keys"], args.samples)
+    connection.close()
+
+    print(f"# Portal benchmark, {connection.vendor}, {args.firms:,} firms")
+    print(f"directory built in {data['build_s']:.1f} s; public draw (commit + ceremony) in {data['draw_s']:.1f} s")
+    print("| firm search | p50 ms | p95 ms | target p95 |")
+    print("| --- | --- | --- | --- |")
+    for label, (p50, p95) in search.items():
+        print(f"| {label} | {p50:.1f} | {p95:.1f} | {'≤ 50' if label != 'name contains' else '(fallback)'} |")
+    if not args.no_load:
+        env = {
+            **os.environ,
+            "SUIJI_DEBUG": "0",
+            "SUIJI_SECRET_KEY": "bench-only-secret-key-" + os.urandom(8).hex(),
+            "SUIJI_ALLOWED_HOSTS": "127.0.0.1",
+            "SUIJI_DB_CONN_MAX_AGE": "60",
+        }
+        paths = [f"/portal/firms/{data['selected']}/", "/portal/tasks/", "/portal/firms/?q=" + data["keys"][0][0]]
+        rows = load_test(env, paths, args.seconds, args.workers, args.connections)
+        print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn -w {args.workers}, SUIJI_DEBUG=0")
+        print("| page | status | requests/s | p99 | non-2xx |")
+        print("| --- | --- | --- | --- | --- |")
+        for path, status, rps, p99, errors in rows:
+            print(f"| {path} | {status} | {rps:.0f} | {p99} | {errors} |")
+    print("\nuptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""``manage.py import_experts FILE --organisation ID [--mode good_rows|all_or_nothing]``."""
+
+from directory.management.commands.import_inspectors import Command as InspectorCommand
+
+
+class Command(InspectorCommand):
+    help = "Import experts from a CSV (UTF-8 or GBK) or .xlsx file into an organisation's expert directory."
+    kind = "experts"

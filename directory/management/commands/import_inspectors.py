@@ -1,0 +1,67 @@
+"""``manage.py import_inspectors FILE --organisation ID [--mode good_rows|all_or_nothing]``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from accounts.models import User
+from core import audit
+from directory.importing.people import MODES, run_people_import
+from orgs.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Import inspectors from a CSV (UTF-8 or GBK) or .xlsx file into an organisation's inspector directory."
+    kind = "inspectors"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--organisation", type=int, required=True, help="id of the organisation")
+        parser.add_argument("--mode", choices=MODES, default="good_rows")
+        parser.add_argument("--user", default="", help="user name the changes are attributed to")
+        parser.add_argument("--errors", default="", help="write every row error to this CSV file")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args, file: str, organisation: int, mode: str, user: str, errors: str, quiet: bool, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"no such file: {file}")
+        org = Organisation.objects.filter(pk=organisation).first()
+        if org is None:
+            raise CommandError(f"no organisation with id {organisation}")
+        actor = None
+        if user:
+            actor = User.objects.filter(username=user).first()
+            if actor is None:
+                raise CommandError(f"no user {user!r}")
+        bar = tqdm(total=None, unit="rows", desc=self.kind, disable=quiet, file=self.stderr._out)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        with audit.acting(actor):
+            result = run_people_import(
+                path,
+                org,
+                kind=self.kind,
+                mode=mode,
+                actor=actor,
+                filename=path.name,
+                error_path=Path(errors) if errors else None,
+                progress=progress,
+            )
+        bar.close()
+        if result.fatal:
+            raise CommandError(result.fatal["message_en"])
+        for error in result.errors[:20]:
+            self.stderr.write(f"line {error['line']} [{error['column']}] {error['message_en']}: {error['value']}")
+        state = "imported" if result.committed else "nothing imported"
+        created, updated = (result.created, result.updated) if result.committed else (0, 0)
+        self.stdout.write(
+            f"{state}: {result.rows} rows, {created} created, {updated} updated, {result.bad_rows} bad rows"
+        )
+        if result.bad_rows:
+            raise SystemExit(1)

@@ -1,0 +1,158 @@
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import CreditClass, TargetStatus
+from draws.models import SelectionPublication, StratifyBy
+
+CLASSES = CreditClass.values
+
+
+class TaskForm(forms.Form):
+    """The ad-hoc task form: scope, selection design and publication, turned into the engine's parameters."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    department = forms.ModelChoiceField(label=_("Lead department"), queryset=None)
+    notice = forms.CharField(label=_("Task notice"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    regions = forms.CharField(label=_("Regions (division codes, separated by spaces)"), required=False, max_length=500)
+    credit_classes = forms.MultipleChoiceField(
+        label=_("Credit risk classes"), choices=CreditClass.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    statuses = forms.MultipleChoiceField(
+        label=_("Registration status"),
+        choices=TargetStatus.choices,
+        required=False,
+        initial=[TargetStatus.ACTIVE, TargetStatus.OPERATING],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    method = forms.ChoiceField(
+        label=_("Selection method"), choices=[("uniform", _("Simple random")), ("weighted", _("Weighted by risk"))]
+    )
+    allocation = forms.ChoiceField(
+        label=_("Allocation"),
+        choices=[
+            ("ratio", _("One ratio for all")),
+            ("count", _("A number of targets")),
+            ("by_class", _("A ratio per credit class")),
+        ],
+    )
+    ratio = forms.CharField(label=_("Ratio (e.g. 0.05 for 5%)"), required=False, max_length=12)
+    count = forms.IntegerField(label=_("Number of targets"), required=False, min_value=1)
+    ratio_A = forms.CharField(label="A", required=False, max_length=12)
+    ratio_B = forms.CharField(label="B", required=False, max_length=12)
+    ratio_C = forms.CharField(label="C", required=False, max_length=12)
+    ratio_D = forms.CharField(label="D", required=False, max_length=12)
+    weight_A = forms.IntegerField(label="A", required=False, min_value=1, max_value=1000, initial=1)
+    weight_B = forms.IntegerField(label="B", required=False, min_value=1, max_value=1000, initial=2)
+    weight_C = forms.IntegerField(label="C", required=False, min_value=1, max_value=1000, initial=4)
+    weight_D = forms.IntegerField(label="D", required=False, min_value=1, max_value=1000, initial=8)
+    force_complaints = forms.IntegerField(
+        label=_("Always include firms with at least this many complaints"), required=False, min_value=1, max_value=1000
+    )
+    is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
+    selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
+
+    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+    def _ratio(self, name: str) -> str:
+        raw = (self.cleaned_data.get(name) or "").strip().rstrip("%")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise forms.ValidationError({name: _("Enter a decimal ratio such as 0.05.")}) from None
+        if (self.cleaned_data.get(name) or "").strip().endswith("%"):
+            value = value / 100
+        if not Decimal("0.05") <= value <= 1:
+            raise forms.ValidationError({name: _("A ratio must be at least 5% and at most 100%.")})
+        return format(value.normalize(), "f")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        regions = (data.get("regions") or "").split()
+        if any(not r.isdigit() or len(r) not in (2, 4, 6) for r in regions):
+            raise forms.ValidationError({"regions": _("Region codes are 2, 4 or 6 digits.")})
+        scope: dict[str, Any] = {"statuses": data.get("statuses") or [TargetStatus.ACTIVE, TargetStatus.OPERATING]}
+        if regions:
+            scope["regions"] = regions
+        if data.get("credit_classes"):
+            scope["credit_classes"] = data["credit_classes"]
+        allocation = data["allocation"]
+        part: dict[str, Any] = {
+            "name": "main",
+            "method": data["method"],
+            "recent": "keep",
+            "overall": None,
+            "strata": [],
+        }
+        stratify_by = StratifyBy.NONE
+        if allocation == "ratio":
+            part["overall"] = {"ratio": self._ratio("ratio")}
+        elif allocation == "count":
+            if not data.get("count"):
+                raise forms.ValidationError({"count": _("Enter the number of targets.")})
+            part["overall"] = {"count": data["count"]}
+        else:
+            stratify_by = StratifyBy.CREDIT_CLASS
+            chosen = data.get("credit_classes") or CLASSES
+            for cls in chosen:
+                part["strata"].append({"stratum": cls, "ratio": self._ratio(f"ratio_{cls}")})
+        weights = {}
+        if data["method"] == "weighted":
+            weights = {"class": {c: data.get(f"weight_{c}") or 1 for c in CLASSES}}
+        data["task_fields"] = {
+            "name": data["name"],
+            "department": data["department"],
+            "notice": data.get("notice", ""),
+            "scope": scope,
+            "params": {"parts": [part]},
+            "stratify_by": stratify_by,
+            "weights": weights,
+            "force_complaints": data.get("force_complaints"),
+            "is_public": data.get("is_public", False),
+            "selection_publication": data["selection_publication"],
+        }
+        return data
+
+
+class WitnessForm(forms.Form):
+    name = forms.CharField(
+        label=_("Witness"), max_length=100, widget=forms.TextInput(attrs={"placeholder": _("Witness name")})
+    )
+    role = forms.CharField(
+        label=_("Role"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Role, e.g. discipline inspection, notary, deputy")}),
+    )
+    affiliation = forms.CharField(
+        label=_("Affiliation"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Affiliation (optional)")}),
+    )
+
+
+class InputForm(forms.Form):
+    label = forms.CharField(
+        label=_("Source"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Source, e.g. witness A, dice, lottery draw no.")}),
+    )
+    value = forms.CharField(
+        label=_("Numbers"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Numbers separated by spaces, e.g. 3 17 42")}),
+    )
+
+
+WitnessFormSet = forms.formset_factory(WitnessForm, extra=2, min_num=1, validate_min=True, max_num=50)
+InputFormSet = forms.formset_factory(InputForm, extra=2, min_num=1, validate_min=True, max_num=20)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), min_length=4, max_length=2000)

@@ -1,0 +1,673 @@
+"""Task and draw workflows: ``check_*`` validates, ``do_*`` acts in one transaction with its audit entry.
+
+The sampling itself is ``suiji_draw``; this module freezes the candidate pool
+from the directory, stores the commitment, runs the ceremony exactly once,
+persists the manifest and the selection, and voids a draw only with a reason
+and a second person's approval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import compress, islice
+from operator import add, itemgetter, lt
+from typing import Any
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+import suiji_draw as sd
+from accounts.permissions import can_see_org, has_perm
+from core import audit
+from core.models import AuditAction
+from directory.models import CreditClass, Target, TargetStatus
+from draws.models import Draw, DrawState, Selection, StratifyBy, Task, TaskState, Witness
+from suiji_draw.encoding import check_text
+from suiji_draw.pool import CSV_HEADER, MAX_KEY_LEN, MAX_STRATUM_LEN, MAX_WEIGHT, pool_digest_of_csv
+
+DEFAULT_STATUSES = [TargetStatus.ACTIVE, TargetStatus.OPERATING]
+MAX_WEIGHT_FACTOR = 1000
+
+
+class WorkflowError(Exception):
+    """A refused action, with messages in both languages and an HTTP-like status."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.status = status
+
+
+def _refuse(code: str, zh: str, en: str, status: int = 422) -> WorkflowError:
+    return WorkflowError(code, zh, en, status)
+
+
+def _from_engine(exc: sd.DrawInputError) -> WorkflowError:
+    return WorkflowError(getattr(exc, "code", "bad_draw_input"), exc.message_zh, exc.message_en, 422)
+
+
+# --- scope and candidates -----------------------------------------------------------------------
+
+SCOPE_KEYS = {"regions", "industries", "kinds", "statuses", "credit_classes", "abnormal", "serious", "min_complaints"}
+
+
+def check_scope(scope: Any) -> dict[str, Any]:
+    """Validate a directed-draw scope; an empty scope is an undirected draw over live firms."""
+    if not isinstance(scope, dict):
+        raise _refuse("bad_scope", "抽查范围格式不正确。", "The scope must be an object.")
+    unknown = set(scope) - SCOPE_KEYS
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise _refuse("bad_scope", f"抽查范围含未知条件：{names}", f"Unknown scope conditions: {names}")
+    for name in ("regions", "industries", "kinds", "statuses", "credit_classes"):
+        value = scope.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 30 for v in value):
+            raise _refuse(
+                "bad_scope", f"抽查范围条件 {name} 须为文字列表。", f"Scope condition {name} must be a list of strings."
+            )
+    if any(c not in CreditClass.values for c in scope.get("credit_classes", [])):
+        raise _refuse("bad_scope", "信用风险分类只能是 A、B、C、D。", "Credit classes are A, B, C and D.")
+    if any(s not in TargetStatus.values for s in scope.get("statuses", [])):
+        raise _refuse("bad_scope", "登记状态不正确。", "Unknown registration status.")
+    for name in ("abnormal", "serious"):
+        if scope.get(name) not in (None, True, False):
+            raise _refuse(
+                "bad_scope", f"条件 {name} 须为是、否或不限。", f"Condition {name} must be true, false or null."
+            )
+    mc = scope.get("min_complaints")
+    if mc is not None and (not isinstance(mc, int) or isinstance(mc, bool) or mc < 0):
+        raise _refuse("bad_scope", "投诉次数下限须为非负整数。", "min_complaints must be a non-negative integer.")
+    return scope
+
+
+def scope_queryset(task: Task) -> QuerySet[Target]:
+    """The directory rows a task's scope selects, within the task's organisation subtree."""
+    scope = check_scope(task.scope or {})
+    qs = Target.objects.filter(organisation__path__startswith=task.organisation.path)
+    qs = qs.filter(status__in=scope.get("statuses") or DEFAULT_STATUSES)
+    if scope.get("regions"):
+        cond = Q()
+        for code in scope["regions"]:
+            cond |= Q(region_id__startswith=code.rstrip("0") or code)
+        qs = qs.filter(cond)
+    if scope.get("industries"):
+        qs = qs.filter(industry_id__in=scope["industries"])
+    if scope.get("kinds"):
+        qs = qs.filter(kind__in=scope["kinds"])
+    if scope.get("credit_classes"):
+        qs = qs.filter(credit_class__in=scope["credit_classes"])
+    if scope.get("abnormal") is not None:
+        qs = qs.filter(abnormal_operation=scope["abnormal"])
+    if scope.get("serious") is not None:
+        qs = qs.filter(serious_violation=scope["serious"])
+    if scope.get("min_complaints"):
+        qs = qs.filter(complaint_count__gte=scope["min_complaints"])
+    return qs
+
+
+def check_weights(weights: Any) -> dict[str, Any]:
+    """Risk weights: integer factors per credit class and for list flags and complaints.
+
+    weight = class[c] × (abnormal if on the abnormal list) × (serious if on the
+    serious-violation list) + per_complaint × complaints. All integers, so the
+    draw stays exact; documented in docs/DRAW.md ("weights from the directory").
+    """
+    if not isinstance(weights, dict):
+        raise _refuse("bad_weights", "风险权重格式不正确。", "Weights must be an object.")
+    unknown = set(weights) - {"class", "abnormal", "serious", "per_complaint"}
+    if unknown:
+        raise _refuse("bad_weights", "风险权重含未知项。", f"Unknown weight entries: {', '.join(sorted(unknown))}")
+    classes = weights.get("class", {})
+    if not isinstance(classes, dict) or set(classes) - set(CreditClass.values):
+        raise _refuse("bad_weights", "分类权重只能针对 A、B、C、D。", "Class weights are for A, B, C and D only.")
+    for value in [*classes.values(), weights.get("abnormal", 1), weights.get("serious", 1)]:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_WEIGHT_FACTOR:
+            raise _refuse("bad_weights", "权重须为 1 至 1000 的整数。", "Weights must be integers from 1 to 1000.")
+    pc = weights.get("per_complaint", 0)
+    if not isinstance(pc, int) or isinstance(pc, bool) or not 0 <= pc <= MAX_WEIGHT_FACTOR:
+        raise _refuse(
+            "bad_weights", "每次投诉的权重须为 0 至 1000 的整数。", "per_complaint must be an integer 0-1000."
+        )
+    return weights
+
+
+@dataclass
+class Candidates:
+    pool: sd.Pool
+
+
+STRATUM_COLUMN = {
+    StratifyBy.CREDIT_CLASS: "credit_class",
+    StratifyBy.KIND: "kind",
+    StratifyBy.INDUSTRY: "industry_id",
+    StratifyBy.REGION: "region_id",
+}
+_SAMPLE = 1000  # stored digests rechecked per pool (every len // _SAMPLE-th key, the first included)
+
+
+def _weight_expression(weights: dict[str, Any], force_complaints: int | None) -> tuple[Any, Any]:
+    """The risk weight and the forced flag of a firm as SQL expressions (see ``check_weights``).
+
+    The class factor of any class other than A, B and C is D's, as it always was.
+    """
+    classes = weights.get("class", {})
+    weight: Any = Case(
+        *(When(credit_class=c, then=Value(classes.get(c, 1))) for c in "ABC"),
+        default=Value(classes.get("D", 1)),
+        output_field=BigIntegerField(),
+    )
+    for flag, name in (("abnormal_operation", "abnormal"), ("serious_violation", "serious")):
+        factor = weights.get(name, 1)
+        if factor != 1:
+            weight = weight * Case(When(**{flag: True}, then=Value(factor)), default=Value(1))
+    per_complaint = weights.get("per_complaint", 0)
+    if per_complaint:
+        weight = weight + Value(per_complaint) * F("complaint_count")
+    if force_complaints is None:
+        forced: Any = Value(0)
+    else:
+        forced = Case(When(complaint_count__gte=force_complaints, then=Value(1)), default=Value(0))
+    return ExpressionWrapper(weight, output_field=BigIntegerField()), ExpressionWrapper(
+        forced, output_field=IntegerField()
+    )
+
+
+def _fetch_columns(task: Task, weights: dict[str, Any]) -> list[tuple]:
+    """``(key, draw_digest, weight, stratum, forced)`` of the scope's rows, sorted by key in code-point order.
+
+    Weights and the forced flag are computed by the database; the rows come straight from the cursor.
+    """
+    weight, forced = _weight_expression(weights, task.force_complaints)
+    stratum = STRATUM_COLUMN.get(task.stratify_by, "credit_class")
+    qs = (
+        scope_queryset(task)
+        .order_by()
+        .annotate(draw_weight=weight, draw_forced=forced)
+        .values_list("key", "draw_digest", "draw_weight", stratum, "draw_forced")
+    )
+    sql, params = qs.query.sql_with_params()
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    table = Target._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{sql} ORDER BY {connection.ops.quote_name(table)}.{connection.ops.quote_name('key')}{collate}", params
+        )
+        return cursor.fetchall()
+
+
+def _stale_digest() -> WorkflowError:
+    return _refuse(
+        "stale_digest", "检查对象的抽取摘要与标识不符，请重新计算。", "A stored draw digest does not match its key."
+    )
+
+
+def build_pool(task: Task) -> Candidates:
+    """Freeze the task's candidates from the directory into an engine pool.
+
+    The database filters the scope, sorts by key and computes each firm's weight
+    and forced flag; stored digests (``Target.draw_digest``) save hashing every key,
+    and a sample of them is rechecked so a stale one cannot slip by. When every key
+    is a plain alphanumeric registry code (the directory's case) the pool and its
+    canonical CANDIDATES.csv are assembled from the columns directly; anything
+    unusual goes through ``Pool.from_columns``, which checks and sorts every key.
+    """
+    weights = check_weights(task.weights or {})
+    rows = _fetch_columns(task, weights)
+    if not rows:
+        raise _refuse("empty_pool", "抽查范围内没有检查对象。", "No target is in the scope of this task.")
+    keys, stored, weight_col, strata, forced_col = zip(*rows, strict=True)
+    del rows
+    if None in stored:
+        stored = tuple(sd.candidate_digest(k) if d is None else d for k, d in zip(keys, stored, strict=True))
+    step = max(1, len(keys) // _SAMPLE)
+    for i in range(0, len(keys), step):
+        if stored[i] != sd.candidate_digest(keys[i]):
+            raise _stale_digest()
+    digests = np.array(stored, dtype=np.int64)
+    wts = np.array(weight_col, dtype=np.int64)
+    forced_flags = np.array(forced_col, dtype=bool)
+    if task.stratify_by == StratifyBy.NONE:
+        labels: Any = "all"
+    else:
+        names = {x: str(x) if x else "none" for x in set(strata)}
+        labels = [names[x] for x in strata] if any(k != v for k, v in names.items()) else strata
+    pool = _assemble_pool(list(keys), labels, wts, forced_flags, digests)
+    if pool is None:
+        forced = {keys[i]: "complaint" for i in np.flatnonzero(forced_flags).tolist()}
+        try:
+            pool = sd.Pool.from_columns(keys, labels, wts, forced=forced, digests=digests, trust_digests=True)
+        except sd.DrawInputError as exc:
+            raise _from_engine(exc) from None
+    return Candidates(pool)
+
+
+def _assemble_pool(
+    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray
+) -> sd.Pool | None:
+    """The pool and its CANDIDATES.csv built straight from key-sorted columns, or None when a check fails.
+
+    This produces exactly what ``Pool.from_columns`` would (same keys, strata codes,
+    weights, forced positions and digests) and the same canonical CSV bytes, without
+    a per-key index or a per-row formatting pass: the checks are done on whole columns
+    (keys are 1 to 128 ASCII letters and digits, strictly increasing; strata are
+    canonical names; weights within the engine's range). Returns None when any
+    check fails, so that the engine's own validation reports the problem.
+    """
+    n = len(keys)
+    joined = "".join(keys)
+    if not (joined.isascii() and joined.isalnum()) or min(map(len, keys)) < 1 or max(map(len, keys)) > MAX_KEY_LEN:
+        return None
+    # Sorted and strictly increasing (keys are unique in the directory; this checks both).
+    if not all(map(lt, keys, islice(keys, 1, None))):
+        return None
+    if int(weights.min()) < 0 or int(weights.max()) > MAX_WEIGHT:
+        return None
+    distinct = {strata} if isinstance(strata, str) else set(strata)
+    for name in distinct:
+        try:
+            if check_text(name, "分层", "stratum", MAX_STRATUM_LEN) != name:
+                return None
+        except sd.DrawInputError:
+            return None
+    names = tuple(sorted(distinct))
+    code_type = np.uint16 if len(names) <= 1 << 16 else np.int32
+    if isinstance(strata, str):
+        codes = np.zeros(n, dtype=code_type)
+    else:
+        code_of = {name: i for i, name in enumerate(names)}
+        codes = np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=n)
+    forced_map = dict.fromkeys(np.flatnonzero(forced).tolist(), "complaint")
+    pool = sd.Pool(keys, names, codes, weights, np.zeros(n, dtype=bool), forced_map, {}, digests.view(np.uint64))
+    # Every line is "key,stratum,weight,0,forced," and only (stratum, weight, forced) varies
+    # beside the key: format each distinct ending once and join.
+    combo = (codes.astype(np.int64) << 42) | (weights << 1) | forced.astype(np.int64)
+    distinct_combos, which = np.unique(combo, return_inverse=True)
+    endings = [
+        f",{names[c >> 42]},{(c >> 1) & ((1 << 41) - 1)},0,{'complaint' if c & 1 else ''},"
+        for c in distinct_combos.tolist()
+    ]
+    ends = itemgetter(*which.tolist())(endings) if n > 1 else (endings[int(which[0])],)
+    text = CSV_HEADER + "\n" + "\n".join(map(add, keys, ends)) + "\n"
+    pool.__dict__["_csv"] = text.encode("utf-8")
+    return pool
+
+
+def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | None) -> sd.Pool:
+    """The pool of a committed draw from its frozen CANDIDATES.csv.
+
+    The bytes are first checked against the committed digest; equal bytes are
+    exactly those the validated pool produced at commit, so the columns are split
+    out without being validated again (whole-file string operations, no per-line
+    parsing), and the digests stored beside the file are used instead of hashing
+    every key (a sample is rechecked; any doubt means a full, checked parse).
+    """
+    if pool_digest_of_csv(data) != expected_digest:
+        raise _refuse(
+            "pool_changed", "冻结的候选名单已被改动，不能抽取。", "The frozen candidate list was altered.", 409
+        )
+    if digests is None:
+        return sd.read_candidates_csv(data)
+    text = data.decode("utf-8")
+    header = CSV_HEADER + "\n"
+    if not text.startswith(header) or not text.endswith("\n"):
+        return sd.read_candidates_csv(data)
+    fields = text[len(header) : -1].replace("\n", ",").split(",")
+    n = len(fields) // 6
+    if n == 0 or len(fields) != 6 * n or len(digests) != n:
+        return sd.read_candidates_csv(data)
+    keys = fields[0::6]
+    step = max(1, n // _SAMPLE)
+    for i in range(0, n, step):
+        if int(digests[i]) != sd.candidate_digest(keys[i]):
+            return sd.read_candidates_csv(data)
+    strata = fields[1::6]
+    names = tuple(sorted(set(strata)))
+    code_of = {name: i for i, name in enumerate(names)}
+    code_type = np.uint16 if len(names) <= 1 << 16 else np.int32
+    codes = np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=n)
+    weight_text = fields[2::6]
+    weight_of = {w: int(w) for w in set(weight_text)}
+    weights = np.fromiter(map(weight_of.__getitem__, weight_text), dtype=np.int64, count=n)
+    recent_text = "".join(fields[3::6])
+    if len(recent_text) != n:
+        return sd.read_candidates_csv(data)
+    recent = np.frombuffer(recent_text.encode("ascii"), dtype=np.uint8) == ord("1")
+    forced_text, excluded_text = fields[4::6], fields[5::6]
+    forced = {i: forced_text[i] for i in compress(range(n), forced_text)}
+    excluded = {i: excluded_text[i] for i in compress(range(n), excluded_text)}
+    del fields
+    pool = sd.Pool(keys, names, codes, weights, recent, forced, excluded, digests.view(np.uint64))
+    pool.__dict__["digest"] = expected_digest
+    pool.__dict__["_csv"] = data
+    return pool
+
+
+def check_params(params: Any) -> sd.DrawParams:
+    try:
+        return sd.DrawParams.from_dict(params)
+    except sd.DrawInputError as exc:
+        raise _from_engine(exc) from None
+
+
+def check_ratio_floor(params: sd.DrawParams) -> None:
+    """R2: a sampling ratio below 5% is refused (counts are checked against the pool at commit)."""
+    from fractions import Fraction
+
+    for part in params.parts:
+        allocations = [part.overall] if part.overall else [a for _, a in part.strata]
+        for alloc in allocations:
+            if alloc is not None and alloc.ratio is not None and Fraction(alloc.ratio) < Fraction(1, 20):
+                raise _refuse("ratio_too_low", "抽查比例不得低于 5%。", "A sampling ratio below 5% is not allowed.")
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+def check_can_organise(user: Any, task_org: Any) -> None:
+    if not (has_perm(user, "tasks.manage") or has_perm(user, "draws.organise")):
+        raise _refuse("forbidden", "您没有组织抽查任务的权限。", "You may not organise tasks.", 403)
+    if not can_see_org(user, task_org):
+        raise _refuse("not_found", "未找到该对象，或您无权查看。", "Not found, or not visible to you.", 404)
+
+
+def do_create_task(user: Any, **fields: Any) -> Task:
+    org = fields["organisation"]
+    check_can_organise(user, org)
+    department = fields["department"]
+    if department.organisation_id != org.id:
+        raise _refuse(
+            "bad_department", "牵头部门不属于该组织机构。", "The lead department is not part of this organisation."
+        )
+    check_scope(fields.get("scope") or {})
+    check_weights(fields.get("weights") or {})
+    params = check_params(fields["params"])
+    check_ratio_floor(params)
+    with transaction.atomic():
+        task = Task.objects.create(created_by=user, **fields)
+    return task
+
+
+# --- the ceremony -----------------------------------------------------------------------------------
+
+
+def _digests_path(candidates_path: str) -> str:
+    return candidates_path[: -len(".csv")] + ".digests"
+
+
+def _load_digests(candidates_path: str) -> np.ndarray | None:
+    path = _digests_path(candidates_path)
+    if not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as fh:
+        return np.frombuffer(fh.read(), dtype=np.int64)
+
+
+def _context(task: Task, number: int) -> dict[str, str]:
+    return {"task": str(task.pk), "draw": str(number), "organisation": task.organisation.name, "name": task.name}
+
+
+def do_commit(task: Task, user: Any) -> Draw:
+    """Freeze the pool and record digest, parameters and the commitment, before any randomness exists."""
+    check_can_organise(user, task.organisation)
+    params = check_params(task.params)
+    check_ratio_floor(params)
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        if task.draws.exclude(state=DrawState.VOIDED).exists():
+            raise _refuse("already_committed", "该任务已有有效的抽取。", "This task already has a live draw.", 409)
+        cands = build_pool(task)
+        pool = cands.pool
+        # Dry run with a fixed seed: refuses impossible designs (k above the pool, empty strata) now.
+        try:
+            sd.draw_with_seed(pool, params, bytes(32))
+        except sd.DrawInputError as exc:
+            raise _from_engine(exc) from None
+        number = (task.draws.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        secret = sd.new_secret()
+        commitment = sd.commitment(secret)
+        announcement = sd.build_announcement(pool, params, commitment, _context(task, number))
+        path = default_storage.save(f"draws/task-{task.pk}/draw-{number}-candidates.csv", ContentFile(pool.csv_bytes()))
+        default_storage.save(_digests_path(path), ContentFile(pool.digests.view(np.int64).tobytes()))
+        try:
+            draw = Draw.objects.create(
+                task=task,
+                number=number,
+                pool_size=len(pool),
+                pool_digest=pool.digest,
+                candidates_file=path,
+                params_digest=params.digest,
+                commitment=commitment,
+                secret=secret.hex(),
+                announcement=sd.manifest_json(announcement).decode("utf-8"),
+                committed_by=user,
+                committed_at=timezone.now(),
+            )
+        except IntegrityError:
+            default_storage.delete(path)
+            default_storage.delete(_digests_path(path))
+            raise _refuse(
+                "already_committed", "该任务已有有效的抽取。", "This task already has a live draw.", 409
+            ) from None
+        task.state = TaskState.ANNOUNCED
+        task.save(update_fields=["state"])
+        audit.record(
+            AuditAction.TRANSITION,
+            draw,
+            object_repr=str(draw),
+            after={
+                "state": "committed",
+                "pool_digest": pool.digest,
+                "commitment": commitment,
+                "pool_size": str(len(pool)),
+            },
+        )
+    return draw
+
+
+@dataclass
+class WitnessIn:
+    name: str
+    role: str
+    affiliation: str = ""
+
+
+def check_witnesses(witnesses: list[WitnessIn]) -> None:
+    if not witnesses:
+        raise _refuse("no_witness", "请至少登记一名见证人。", "Record at least one witness.")
+    for w in witnesses:
+        if not w.name.strip() or not w.role.strip() or len(w.name) > 100 or len(w.role) > 100:
+            raise _refuse(
+                "bad_witness",
+                "见证人须有姓名和身份（各不超过 100 字）。",
+                "Each witness needs a name and a role (up to 100 characters).",
+            )
+
+
+def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tuple[str, str]]) -> Draw:
+    """Run the ceremony once: exactly one caller succeeds, every other gets a conflict."""
+    check_can_organise(user, draw.task.organisation)
+    check_witnesses(witnesses)
+    if not inputs:
+        raise _refuse("no_input", "请至少录入一项见证输入。", "Enter at least one witness input.")
+    try:
+        seed_inputs = sd.SeedInputs.of(draw.commitment, draw.secret, inputs)
+    except sd.DrawInputError as exc:
+        raise _from_engine(exc) from None
+    with transaction.atomic():
+        claimed = Draw.objects.filter(pk=draw.pk, state=DrawState.COMMITTED).update(state=DrawState.DRAWING)
+        if claimed != 1:
+            raise _refuse("already_drawn", "该抽取已进行或已作废。", "This draw has already been run or voided.", 409)
+        draw = Draw.objects.select_related("task").get(pk=draw.pk)
+        with default_storage.open(draw.candidates_file, "rb") as fh:
+            data = fh.read()
+        try:
+            pool = pool_from_frozen(data, draw.pool_digest, _load_digests(draw.candidates_file))
+            del data
+            params = check_params(draw.task.params)
+            result = sd.run_draw(pool, params, seed_inputs)
+            manifest = sd.build_manifest(result, seed_inputs, _context(draw.task, draw.number))
+        except sd.DrawInputError as exc:
+            raise _from_engine(exc) from None
+        _insert_selections(draw, pool, result)
+        Witness.objects.bulk_create(
+            [
+                Witness(draw=draw, name=w.name.strip(), role=w.role.strip(), affiliation=w.affiliation.strip())
+                for w in witnesses
+            ]
+        )
+        fields = {
+            "state": DrawState.DRAWN,
+            "seed": result.seed_hex,
+            "manifest": _manifest_text(manifest),
+            "manifest_digest": manifest["digest"],
+            "drawn_by": user,
+            "drawn_at": timezone.now(),
+        }
+        Draw.objects.filter(pk=draw.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(draw, name, value)
+        Task.objects.filter(pk=draw.task_id).update(state=TaskState.DRAWN)
+        draw.task.state = TaskState.DRAWN
+        audit.record(
+            AuditAction.TRANSITION,
+            draw,
+            object_repr=str(draw),
+            before={"state": "committed"},
+            after={
+                "state": "drawn",
+                "seed": result.seed_hex,
+                "manifest_digest": manifest["digest"],
+                "selected": str(len(result.order)),
+            },
+        )
+    return draw
+
+
+def _manifest_text(manifest: dict[str, Any]) -> str:
+    """``sd.manifest_json(manifest)`` as text, without parsing it back.
+
+    ``canonical_json`` serialises and then parses the text once more only to refuse
+    floats; ``build_manifest`` has already done that for everything but the digest
+    (a hex string) while computing that digest, so the serialisation alone gives the
+    same bytes.
+    """
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None:
+    """Persist the ordered selection in one set-based statement.
+
+    Position, key, stratum and forced reason come from the engine's result (pool
+    positions, no key search); the database links each key to its directory row
+    (none when the firm has left the directory since the commit).
+    """
+    positions = result.visit_positions.tolist()
+    if not positions:
+        return
+    keys = list(result.order)
+    names = pool.strata_names
+    strata = [names[c] for c in pool.codes[result.visit_positions].tolist()]
+    forced = [pool.forced.get(i, "") for i in positions]
+    table = connection.ops.quote_name(Selection._meta.db_table)
+    targets = connection.ops.quote_name(Target._meta.db_table)
+    columns = "(draw_id, position, key, target_id, stratum, forced)"
+    if connection.vendor == "postgresql":
+        # The driver's own cursor binds the three arrays as parameters (no SQL literal).
+        with connection.connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} {columns} "
+                f"SELECT %s, s.position, s.key, t.id, s.stratum, s.forced "
+                f"FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS s(key, stratum, forced, position) "
+                f"LEFT JOIN {targets} t ON t.key = s.key",
+                [draw.pk, keys, strata, forced],
+            )
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" and _sqlite_json():
+            cursor.execute(
+                f"INSERT INTO {table} {columns} "
+                f"SELECT %s, s.key + 1, json_extract(s.value, '$[0]'), t.id, json_extract(s.value, '$[1]'), "
+                f"json_extract(s.value, '$[2]') "
+                f"FROM json_each(%s) AS s LEFT JOIN {targets} t ON t.key = json_extract(s.value, '$[0]')",
+                [draw.pk, json.dumps(list(zip(keys, strata, forced, strict=True)), ensure_ascii=False)],
+            )
+        else:
+            ids: dict[str, int] = {}
+            for start in range(0, len(keys), 5000):
+                ids.update(Target.objects.filter(key__in=keys[start : start + 5000]).values_list("key", "id"))
+            rows = [
+                (draw.pk, p, k, ids.get(k), s, f)
+                for p, (k, s, f) in enumerate(zip(keys, strata, forced, strict=True), start=1)
+            ]
+            batch = 1000  # 6,000 parameters a statement: within every backend's limit
+            for start in range(0, len(rows), batch):
+                chunk = rows[start : start + batch]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+                cursor.execute(f"INSERT INTO {table} {columns} VALUES {values}", [v for row in chunk for v in row])
+
+
+def _sqlite_json() -> bool:
+    """SQLite 3.38 and later always have the JSON functions built in."""
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
+# --- voiding ------------------------------------------------------------------------------------------
+
+
+def do_request_void(draw: Draw, user: Any, reason: str) -> Draw:
+    check_can_organise(user, draw.task.organisation)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise _refuse(
+            "no_reason", "作废抽取须写明理由（至少 4 个字）。", "Voiding a draw needs a reason (at least 4 characters)."
+        )
+    with transaction.atomic():
+        updated = Draw.objects.filter(
+            pk=draw.pk, state__in=[DrawState.COMMITTED, DrawState.DRAWN], void_requested_by__isnull=True
+        ).update(void_reason=reason[:2000], void_requested_by=user)
+        if updated != 1:
+            raise _refuse("not_voidable", "该抽取不能再申请作废。", "This draw cannot be put up for voiding.", 409)
+        draw.refresh_from_db()
+        audit.record(
+            AuditAction.TRANSITION, draw, object_repr=str(draw), after={"void_requested": "yes"}, reason=reason
+        )
+    return draw
+
+
+def do_approve_void(draw: Draw, approver: Any) -> Draw:
+    if not has_perm(approver, "approve") or not can_see_org(approver, draw.task.organisation):
+        raise _refuse("forbidden", "只有审批领导可以批准作废。", "Only an approver may approve voiding.", 403)
+    if draw.void_requested_by_id is None:
+        raise _refuse("no_request", "该抽取没有作废申请。", "Nobody asked to void this draw.", 409)
+    if draw.void_requested_by_id == approver.pk:
+        raise _refuse("same_person", "申请人不能批准自己的作废申请。", "The person who asked cannot approve.", 403)
+    with transaction.atomic():
+        updated = Draw.objects.filter(
+            pk=draw.pk, state__in=[DrawState.COMMITTED, DrawState.DRAWN], void_requested_by__isnull=False
+        ).update(state=DrawState.VOIDED, void_approved_by=approver, voided_at=timezone.now())
+        if updated != 1:
+            raise _refuse("not_voidable", "该抽取已作废。", "This draw is already void.", 409)
+        Task.objects.filter(pk=draw.task_id).update(state=TaskState.DRAFT)
+        draw.refresh_from_db()
+        audit.record(
+            AuditAction.TRANSITION,
+            draw,
+            object_repr=str(draw),
+            before={"state": "drawn"},
+            after={"state": "voided"},
+            reason=draw.void_reason,
+        )
+    return draw
+
+
+def preview_count(task: Task) -> int:
+    return scope_queryset(task).count()

@@ -1,0 +1,59 @@
+"""In a real browser: an organiser runs a witnessed draw, the public page shows the manifest, and the
+downloaded verifier reproduces the result from the downloaded files."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from draws.tests.helpers import make_firms
+from web.tests.test_browser import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_a_witnessed_draw_is_verified_from_the_public_page(page, browser, live_server, live_world, tmp_path):
+    make_firms(live_world.county, 150)
+    sign_in(page, "coordinator")
+    page.goto("/tasks/new/")
+    page.fill("input[name=name]", "浏览器测试任务")
+    page.select_option("select[name=department]", str(live_world.market.pk))
+    page.select_option("select[name=allocation]", "ratio")
+    page.fill("input[name=ratio]", "10%")
+    page.click("[data-testid=task-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    page.click("[data-testid=commit]")
+    commitment = page.locator("[data-testid=commitment]").inner_text()
+    assert len(commitment) == 64
+    page.fill("input[name=w-0-name]", "王某")
+    page.fill("input[name=w-0-role]", "纪检监察")
+    page.fill("input[name=i-0-label]", "见证人")
+    page.fill("input[name=i-0-value]", "3 1 4 1 5 9")
+    page.click("[data-testid=run-draw]")
+    rows = page.locator("[data-testid=selections] tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 15  # ceil(10% of 150)
+    public_url = page.locator("a", has_text=re.compile("公开页面|public page")).first.get_attribute("href")
+
+    visitor = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    public = visitor.new_page()
+    public.goto(public_url)
+    assert public.locator("[data-testid=public-commitment]").inner_text() == commitment
+    assert public.locator("[data-testid=public-selections] tbody tr").count() == 15
+    files = {}
+    for testid in ("manifest-link", "candidates-link", "verifier-link"):
+        with public.expect_download() as info:
+            public.click(f"[data-testid={testid}]")
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(target)
+        files[testid] = target
+    visitor.close()
+    proc = subprocess.run(
+        [sys.executable, "-I", str(files["verifier-link"]), str(files["manifest-link"]), str(files["candidates-link"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OK" in proc.stdout

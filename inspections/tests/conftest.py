@@ -1,0 +1,110 @@
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import CheckPoint, InspectionItem, ItemVersion
+from directory.models import Inspector, Target
+from draws.models import Draw, Selection, Task
+from inspections import services
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
+
+
+@dataclass
+class Visit:
+    world: object
+    task: Task
+    target: Target
+    outside: Target
+    version: ItemVersion
+    points: list
+
+
+def make_version(world, code="SC-01"):
+    item = InspectionItem.objects.create(organisation=world.county, department=world.market, code=code)
+    version = ItemVersion.objects.create(
+        item=item,
+        number=1,
+        name="食品经营许可情况检查",
+        category="key",
+        ratio_min="0.05",
+        methods=["onsite"],
+        status="published",
+    )
+    points = [
+        CheckPoint.objects.create(version=version, order=1, text="许可证是否在有效期内", method="onsite"),
+        CheckPoint.objects.create(version=version, order=2, text="经营场所与许可是否一致", method="onsite"),
+    ]
+    return version, points
+
+
+@pytest.fixture
+def visit(world):
+    Inspector.objects.create(
+        organisation=world.county,
+        department=world.market,
+        name="检查员",
+        user=world.users["inspector"],
+        certificate_no="41000001",
+    )
+    target = Target.objects.create(organisation=world.county, key="91411722MA40000009", name="上蔡县示例食品有限公司")
+    outside = Target.objects.create(organisation=world.county, key="91411722MA40000017", name="未被抽中的公司")
+    task = Task.objects.create(
+        organisation=world.county,
+        department=world.market,
+        name="2026年食品经营者抽查",
+        params={},
+        created_by=world.users["coordinator"],
+        state="drawn",
+    )
+    draw = Draw.objects.create(
+        task=task,
+        number=1,
+        state="drawn",
+        pool_size=2,
+        pool_digest="0" * 64,
+        candidates_file="x",
+        params_digest="0" * 64,
+        commitment="0" * 64,
+        secret="0" * 64,
+        announcement="a",
+        committed_by=world.users["coordinator"],
+        committed_at=timezone.now(),
+    )
+    Selection.objects.create(draw=draw, position=1, key=target.key, target=target)
+    version, points = make_version(world)
+    if hasattr(Task, "items"):
+        task.items.add(version)
+    return Visit(world, task, target, outside, version, points)
+
+
+def submission(visit, **extra):
+    fields = dict(
+        task=visit.task,
+        target_key=visit.target.key,
+        idempotency_key=uuid.uuid4().hex,
+        checked_on=dt.date.today(),
+        methods=["onsite"],
+        item_ids=[visit.version.pk],
+        categories={visit.version.pk: "no_problem"},
+        findings={p.pk: ("ok", "") for p in visit.points},
+        signature_kind="missing",
+        signature_missing_reason="法定代表人不在场",
+    )
+    fields.update(extra)
+    return services.Submission(**fields)
+
+
+def submitted(visit, **extra):
+    record, _ = services.do_submit_record(visit.world.users["inspector"], submission(visit, **extra))
+    return record
+
+
+def published(visit, **extra):
+    record = submitted(visit, **extra)
+    services.do_approve_record(visit.world.users["approver"], record)
+    return services.do_publish_record(visit.world.users["approver"], record)
