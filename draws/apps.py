@@ -8,7 +8,8 @@ class DrawsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit
-        from draws.models import Task, Witness
+        from draws.models import Task, TaskParticipant, Witness
 
         audit.track(Task)
         audit.track(Witness)
+        audit.track(TaskParticipant)

@@ -74,6 +74,24 @@ class Task(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     checks_done = models.BooleanField(_("checks done"), default=False)
+    plan_line = models.ForeignKey(
+        "plans.PlanLine",
+        verbose_name=_("plan line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        help_text=_("Empty for an ad-hoc task (临时任务)."),
+    )
+    items = models.ManyToManyField(
+        "catalog.ItemVersion",
+        verbose_name=_("inspection items"),
+        blank=True,
+        related_name="tasks",
+        help_text=_("Every item checked at each visit; in a joint task, the items of every department."),
+    )
+    window_start = models.DateField(_("checks from"), null=True, blank=True)
+    window_end = models.DateField(_("checks until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
@@ -85,6 +103,48 @@ class Task(models.Model):
 
     def selection_is_public(self) -> bool:
         return self.is_public and (self.selection_publication == SelectionPublication.WITH_NOTICE or self.checks_done)
+
+
+class ParticipantState(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class TaskParticipant(models.Model):
+    """A department invited into a joint task (部门联合抽查) by the lead department.
+
+    The lead department is ``Task.department`` and is not a participant row.
+    An accepted participant adds its items to ``Task.items`` and its
+    inspectors to the matching pool; each department sees its own share.
+    """
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="participants")
+    department = models.ForeignKey(
+        "orgs.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="joint_tasks"
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=ParticipantState.choices, default=ParticipantState.INVITED
+    )
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["task", "department"]
+        verbose_name = _("participating department")
+        verbose_name_plural = _("participating departments")
+        constraints = [models.UniqueConstraint(fields=["task", "department"], name="draws_participant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.task} / {self.department}"
 
 
 class DrawState(models.TextChoices):

@@ -115,10 +115,9 @@ def visible_records(user: Any) -> QuerySet[Record]:
 
 
 def visit_items(task: Task) -> list[ItemVersion] | None:
-    """The task's items when tasks carry them; None when the record chooses its items."""
-    if hasattr(Task, "items"):
-        return list(task.items.select_related("item", "item__department").all())  # type: ignore[attr-defined]
-    return None
+    """The task's items; None for an ad-hoc task without items, whose record chooses its items."""
+    items = list(task.items.select_related("item", "item__department").order_by("item__department_id", "item_id"))
+    return items or None
 
 
 def live_selection(task: Task, key: str) -> Selection | None:
