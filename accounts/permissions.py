@@ -40,13 +40,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "plans.manage",
             "draws.organise",
             "tasks.manage",
+            "oversight.view",
         }
     ),
     Role.ORGANISER: frozenset({"orgs.view", "directory.view", "tasks.manage"}),
     Role.PARTICIPANT: frozenset({"orgs.view", "directory.view", "assignments.confirm"}),
     Role.INSPECTOR: frozenset({"orgs.view", "checks.enter"}),
-    Role.APPROVER: frozenset({"orgs.view", "directory.view", "approve"}),
-    Role.AUDITOR: frozenset({"orgs.view", "directory.view", "audit.view", "draws.witness"}),
+    Role.APPROVER: frozenset({"orgs.view", "directory.view", "approve", "oversight.view"}),
+    Role.AUDITOR: frozenset({"orgs.view", "directory.view", "audit.view", "draws.witness", "oversight.view"}),
 }
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
@@ -84,8 +85,14 @@ def restrict(queryset: QuerySet, user: Any, org_field: str = "organisation") -> 
         return queryset.none()
     if path == "":
         return queryset
-    lookup = "path__startswith" if org_field == "" else f"{org_field}__path__startswith"
-    return queryset.filter(**{lookup: path})
+    if org_field == "":
+        return queryset.filter(path__startswith=path)
+    # The subtree's ids (a short list) rather than a join on the path: the filter then
+    # combines with the rows' own indexes (e.g. the directory's region + class index).
+    from orgs.models import Organisation
+
+    ids = list(Organisation.objects.filter(path__startswith=path).values_list("id", flat=True))
+    return queryset.filter(**{f"{org_field}__in": ids})
 
 
 def can_see_org(user: Any, organisation: Model | None) -> bool:

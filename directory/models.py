@@ -87,7 +87,10 @@ class Target(models.Model):
         verbose_name_plural = _("targets")
         indexes = [
             models.Index(fields=["organisation", "credit_class"]),
-            models.Index(fields=["region"]),
+            # Region + class (+ industry) filters: the page in key order and the count from the index alone.
+            models.Index(
+                fields=["region", "credit_class", "key", "industry", "organisation"], name="target_region_class_idx"
+            ),
             models.Index(fields=["industry"]),
             models.Index(fields=["status"]),
             # Filters of the directory search (directory/search.py).

@@ -3,7 +3,8 @@
 Every filter maps to an indexed column where one helps (key, name, kind, region,
 industry, status, credit class, founding date, complaints, registration
 authority, and the many-to-many tables' own indexes). ``q`` is a USCC prefix
-(an index range scan) or part of the name: ``LIKE '%…%'`` scans on SQLite and
+(an index range scan; when no key starts with it, it is taken as part of the name) or part of
+the name: ``LIKE '%…%'`` scans on SQLite and
 uses the trigram index on PostgreSQL when ``pg_trgm`` is installed (migration
 0005).
 """
@@ -14,7 +15,9 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
 
 from directory.models import CreditClass, TargetKind, TargetStatus
 
@@ -96,27 +99,52 @@ def region_prefix(code: str) -> str:
     return trimmed or code
 
 
+_CODE_PREFIX = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2,18}")
+
+
+def _starting_with(column: str, prefix: str) -> Q:
+    """``column`` starts with ``prefix``, as a range both databases answer from an index.
+
+    (``LIKE 'x%'`` does not use an index on SQLite, and on PostgreSQL only with a
+    ``text_pattern_ops`` index.) Codes are ASCII digits and capitals, so every code
+    starting with the prefix sorts in ``[prefix, prefix + "~")``.
+    """
+    return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix + "~"})
+
+
+def industry_codes(code: str) -> list[str]:
+    """The industry ``code`` and every code below it in GB/T 4754 (four levels), from the reference table."""
+    from refdata.models import Industry
+
+    found = [code]
+    frontier = [code]
+    while frontier:
+        frontier = list(Industry.objects.filter(parent_id__in=frontier).values_list("code", flat=True))
+        found.extend(frontier)
+    return found
+
+
 def apply(qs: QuerySet, f: dict[str, Any]) -> QuerySet:
-    """Filter a queryset of targets by clean filter values (from :func:`parse` or the API schema)."""
+    """Filter a queryset of targets by clean filter values (from :func:`parse` or the API schema).
+
+    Region and industry filter on the target's own code columns (no join to the
+    reference tables), so each is an index range or an ``IN`` list.
+    """
     q = (f.get("q") or "").strip()
     if q:
-        key = q.upper() if q.isascii() else None
-        qs = qs.filter(Q(key__startswith=key) | Q(name__contains=q)) if key else qs.filter(name__contains=q)
+        code = q.upper()
+        if _CODE_PREFIX.fullmatch(code) and qs.filter(_starting_with("key", code)).exists():
+            # Looks like the start of a USCC or registration number and some key starts with it.
+            qs = qs.filter(_starting_with("key", code))
+        else:
+            qs = qs.filter(name__contains=q)
     if f.get("kind"):
         qs = qs.filter(kind=f["kind"])
     if f.get("region"):
-        qs = qs.filter(region__code__startswith=region_prefix(f["region"]))
+        prefix = region_prefix(f["region"])
+        qs = qs.filter(region_id=prefix) if len(prefix) == 6 else qs.filter(_starting_with("region_id", prefix))
     if f.get("industry"):
-        code = f["industry"]
-        if code.isalpha():  # a section: its divisions, groups and classes (GB/T 4754 nests four levels)
-            qs = qs.filter(
-                Q(industry_id=code)
-                | Q(industry__parent_id=code)
-                | Q(industry__parent__parent_id=code)
-                | Q(industry__parent__parent__parent_id=code)
-            )
-        else:
-            qs = qs.filter(industry__code__startswith=code)
+        qs = qs.filter(industry_id__in=industry_codes(f["industry"]))
     if f.get("authority"):
         qs = qs.filter(registration_authority__contains=f["authority"])
     if f.get("founded_from"):
@@ -138,3 +166,30 @@ def apply(qs: QuerySet, f: dict[str, Any]) -> QuerySet:
     if f.get("tag"):
         qs = qs.filter(tags__name=f["tag"])
     return qs
+
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` + 1 rows unless asked for the exact total.
+
+    Counting every match of a broad filter on a million-row directory costs more
+    than the page itself; the list shows "more than 10,000" with a link that asks
+    for the exact count (``exact=True``).
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int = COUNT_CAP, exact: bool = False) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.exact = exact
+
+    @cached_property
+    def count(self) -> int:
+        if self.exact:
+            return self.object_list.count()
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return not self.exact and self.count > self.cap

@@ -47,7 +47,10 @@ def targets(request: HttpRequest) -> HttpResponse:
 
     filters, bad = search.parse(request.GET)
     qs = restrict(Target.objects.select_related("region", "industry"), request.user)
-    page = Paginator(search.apply(qs, filters).order_by("key"), 50).get_page(request.GET.get("page"))
+    exact = request.GET.get("exact") == "1"
+    page = search.CappedPaginator(search.apply(qs, filters).order_by("key"), 50, exact=exact).get_page(
+        request.GET.get("page")
+    )
     context = {
         "page": page,
         "f": filters,
