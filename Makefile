@@ -61,6 +61,7 @@ test: lint test-sqlite test-postgres
 bench: install
 	$(PY) bench/bench_smoke.py
 	@if [ -f bench/bench_engine.py ]; then $(PY) bench/bench_engine.py; fi
+	$(PY) bench/bench_oversight.py
 
 clean:
 	rm -rf $(VENV) var

@@ -17,6 +17,9 @@ Usage:
     python verify_draw.py match MATCH_MANIFEST.json INSPECTORS.csv TARGETS.csv
         Recompute an inspector matching (suiji-match-v1): prints OK or the first difference.
 
+    python verify_draw.py redraw REDRAW.json INSPECTORS.csv TARGETS.csv
+        Recompute the redraw of one slot of a matching (suiji-match-redraw-v1).
+
 The algorithm is specified in docs/DRAW.md. This file deliberately shares no code with the
 suiji_draw package: it is a second implementation written from the specification.
 """
@@ -1039,6 +1042,164 @@ def verify_match(manifest: dict, people_csv: bytes, targets_csv: bytes) -> None:
         fail(d + " (the manifest's self-digest)")
 
 
+# --- redraw of one slot (suiji-match-redraw-v1, docs/DRAW.md §17.9) -----------------------
+
+REDRAW_VERSION = "suiji-match-redraw-v1"
+REDRAW_FIELDS = {
+    "algorithm",
+    "context",
+    "match_seed",
+    "params",
+    "inspectors_digest",
+    "targets_digest",
+    "target",
+    "number",
+    "slot",
+    "before",
+    "excluded",
+    "result",
+    "digest",
+}
+
+
+def redraw_recompute(people: list[dict], target: dict, params: dict, mseed: bytes, record: dict) -> dict:
+    """The replacement: smallest (SipHash(K, le64(c(id))), id) among the eligible inspectors."""
+    before = record.get("before")
+    if not isinstance(before, dict) or set(before) != {"members", "leader"}:
+        fail("before: expected members and leader")
+    members, leader = before["members"], before["leader"]
+    slot, number = record.get("slot"), record.get("number")
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        fail("before.members: expected a list of ids")
+    if len(set(members)) != len(members) or leader not in members:
+        fail("before: members must be distinct and include the leader")
+    if type(slot) is not int or not 0 <= slot < len(members):
+        fail("slot: not a position of the team")
+    if type(number) is not int or number < 1:
+        fail("number: expected a positive integer")
+    excluded = record.get("excluded")
+    if (
+        not isinstance(excluded, list)
+        or not all(isinstance(x, str) for x in excluded)
+        or excluded != sorted(set(excluded))
+    ):
+        fail("excluded: expected a sorted list of distinct ids")
+    by_id = {p["id"]: p for p in people}
+    if any(m not in by_id for m in members):
+        fail("before.members: a member is not in INSPECTORS.csv")
+    rest = [by_id[m] for n, m in enumerate(members) if n != slot]
+    reqs = [("d", d) for d in sorted(target["departments"])] + [("x", x) for x in sorted(target["expertise"])]
+    if params["leader"]:
+        reqs.append(("l", None))
+
+    def meets(p: dict, r: tuple) -> bool:
+        kind, value = r
+        if kind == "d":
+            return p["department"] == value
+        if kind == "x":
+            return value in p["expertise"]
+        return p["leader"]
+
+    needs = [r for r in reqs if not any(meets(p, r) for p in rest)]
+    gone = set(members) | set(target["excluded"]) | set(excluded)
+    mode = params["mode"]
+    k = th("match-redraw", mseed, target["key"].encode("utf-8"), slot.to_bytes(8, "big"), number.to_bytes(8, "big"))
+    k0, k1 = int.from_bytes(k[:8], "little"), int.from_bytes(k[8:16], "little")
+    best = None
+    eligible = 0
+    for p in people:
+        if p["id"] in gone:
+            continue
+        if mode == "unit" and p["unit"] != target["unit"]:
+            continue
+        if mode == "cross" and p["area"] == target["area"]:
+            continue
+        if not all(meets(p, r) for r in needs):
+            continue
+        eligible += 1
+        cand = (sip24(k0, k1, person_c(p["id"])), p["id"])
+        if best is None or cand < best:
+            best = cand
+    if best is None:
+        fail("result: the record names a replacement, but no inspector is eligible")
+    ticket, new = best
+    team = members[:slot] + [new] + members[slot + 1 :]
+    if leader != members[slot]:
+        lead = leader
+    else:
+        lead = next((m for m in team if by_id[m]["leader"] or not params["leader"]), team[0])
+    return {
+        "old": members[slot],
+        "new": new,
+        "ticket": h16(ticket),
+        "members": team,
+        "leader": lead,
+        "eligible": eligible,
+    }
+
+
+def verify_redraw(record: dict, people_csv: bytes, targets_csv: bytes) -> None:
+    """Raise Mismatch at the first difference between a redraw record and its recomputation."""
+    if not isinstance(record, dict):
+        raise Unreadable("the redraw record is not a JSON object")
+    if record.get("algorithm") != REDRAW_VERSION:
+        fail(f"algorithm: expected {REDRAW_VERSION!r}, the record has {short(record.get('algorithm'))}")
+    extra = set(record) - REDRAW_FIELDS
+    if extra:
+        fail(f"{sorted(extra)[0]}: unexpected field in the redraw record")
+    people, _experts = read_people(people_csv)
+    targets = read_match_targets(targets_csv)
+    d = first_difference(th("match-inspectors", people_csv).hex(), record.get("inspectors_digest"), "inspectors_digest")
+    d = d or first_difference(th("match-targets", targets_csv).hex(), record.get("targets_digest"), "targets_digest")
+    if d:
+        fail(d)
+    params = canon_match_params(record.get("params"))
+    try:
+        mseed = bytes.fromhex(record.get("match_seed") or "")
+    except (TypeError, ValueError):
+        mseed = b""
+    if len(mseed) != 32:
+        fail("match_seed: expected 64 hex digits")
+    target = next((t for t in targets if t["key"] == record.get("target")), None)
+    if target is None:
+        fail("target: not a line of TARGETS.csv")
+    result = redraw_recompute(people, target, params, mseed, record)
+    d = first_difference(result, record.get("result"), "result")
+    if d:
+        fail(d)
+    context = record.get("context")
+    if not isinstance(context, dict) or not all(isinstance(v, str) for v in context.values()):
+        fail("context: must be an object of strings")
+    body = {k: v for k, v in record.items() if k != "digest"}
+    d = first_difference(th("match-redraw-record", canonical_json(body)).hex(), record.get("digest"), "digest")
+    if d:
+        fail(d + " (the record's self-digest)")
+
+
+def main_redraw(args: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="verify_draw.py redraw",
+        description="Verify the redraw of one slot of a matching (suiji-match-redraw-v1), standard library only.",
+    )
+    p.add_argument("record", help="REDRAW.json as published")
+    p.add_argument("inspectors", help="INSPECTORS.csv of the matching")
+    p.add_argument("targets", help="TARGETS.csv of the matching")
+    ns = p.parse_args(args)
+    try:
+        record, people_csv = _load(ns.record, ns.inspectors)
+        with open(ns.targets, "rb") as f:
+            targets_csv = f.read()
+        verify_redraw(record, people_csv, targets_csv)
+    except (OSError, Unreadable) as exc:
+        print(f"UNREADABLE: {exc}")
+        return EXIT_UNREADABLE
+    except Mismatch as exc:
+        print(f"MISMATCH: {exc}")
+        return EXIT_MISMATCH
+    print("OK")
+    return EXIT_OK
+
+
 def main_match(args: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="verify_draw.py match",
@@ -1085,6 +1246,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "match":
         return main_match(args[1:])
+    if args and args[0] == "redraw":
+        return main_redraw(args[1:])
     if args and args[0] == "rfc3797":
         p = argparse.ArgumentParser(
             prog="verify_draw.py rfc3797", description="RFC 3797 selection from public sources."

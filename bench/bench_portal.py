@@ -7,10 +7,14 @@ published item and one public task with a drawn selection; then times the
 firm search view in-process with Django's test client: by USCC, by name prefix,
 and by name contains (the fallback when no name starts with the text).
 
+Then inserts ``--results`` published inspection results (100,000 by default), one
+per firm, in tasks of 10,000 visits.
+
 (b) Runs ``collectstatic``, starts ``gunicorn suiji.wsgi -w WORKERS`` on
 loopback with the production settings (``SUIJI_DEBUG=0``), and drives it from a
 second process with ``wrk`` (Debian package ``wrk``) for ``--seconds`` on a firm
-page and on the task-notice page; reports requests/s and p99, then stops
+page, the task-notice page, a USCC search, the result notices (first page, one
+task's results, page 1,000) and the page of a firm with a result; reports requests/s and p99, then stops
 gunicorn. Prints the machine's ``uptime`` load beside the figures.
 """
 
@@ -56,7 +60,7 @@ def fresh_postgres() -> str:
     return PG_BASE + PG_NAME
 
 
-def build(n: int) -> dict:
+def build(n: int, results: int) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -81,7 +85,86 @@ def build(n: int) -> dict:
     drawn = time.perf_counter() - t0
     keys = list(Target.objects.order_by("?").values_list("key", "name")[:300])
     selected = draw.selections.first().key
-    return {"world": world, "keys": keys, "selected": selected, "build_s": built, "draw_s": drawn}
+    t0 = time.perf_counter()
+    published = add_results(world, results, draw.selections.first())
+    return {
+        "world": world,
+        "keys": keys,
+        "selected": selected,
+        "build_s": built,
+        "draw_s": drawn,
+        "results_s": time.perf_counter() - t0,
+        **published,
+    }
+
+
+def add_results(world, n: int, selection, per_task: int = 10_000) -> dict:
+    """``n`` published results, one per firm, in tasks of ``per_task`` visits (bulk-inserted, as if published)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from catalog.models import ItemVersion, VersionStatus
+    from directory.models import Target
+    from draws.models import Task
+    from inspections.models import Record, RecordState, Result, ResultCategory, ResultState
+
+    version = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).first()
+    inspector, approver = world.users["inspector"], world.users["approver"]
+    now = timezone.now()
+    today = timezone.localdate()
+    categories = [ResultCategory.NO_PROBLEM] * 8 + [ResultCategory.CORRECTED, ResultCategory.NOT_PUBLICISED]
+    targets = Target.objects.order_by("id").values_list("id", flat=True)[:n]
+    target_ids = list(targets)
+    first_task = None
+    for start in range(0, len(target_ids), per_task):
+        task = Task.objects.create(
+            organisation=world.county,
+            department=world.market,
+            name=f"基准结果任务{start // per_task + 1}",
+            params={},
+            created_by=world.users["coordinator"],
+            state="closed",
+        )
+        first_task = first_task or task
+        records = Record.objects.bulk_create(
+            Record(
+                organisation=world.county,
+                task=task,
+                selection=selection,
+                target_id=tid,
+                state=RecordState.PUBLISHED,
+                methods=["onsite"],
+                checked_on=today - dt.timedelta(days=10),
+                signature_kind="missing",
+                signature_missing_reason="基准数据",
+                idempotency_key=f"bench-{tid}",
+                entered_by=inspector,
+                completed_at=now,
+                publish_deadline=today,
+                approved_by=approver,
+                approved_at=now,
+                published_at=now,
+            )
+            for tid in target_ids[start : start + per_task]
+        )
+        Result.objects.bulk_create(
+            Result(
+                record=r,
+                organisation=world.county,
+                target_id=r.target_id,
+                item_version=version,
+                category=categories[r.target_id % len(categories)],
+                state=ResultState.PUBLISHED,
+                entered_by=inspector,
+                approved_by=approver,
+                approved_at=now,
+                published_at=now,
+            )
+            for r in records
+        )
+    firm = Target.objects.get(pk=target_ids[len(target_ids) // 2]).key
+    return {"results": len(target_ids), "results_task": first_task.pk, "results_firm": firm}
 
 
 def time_search(keys: list[tuple[str, str]], samples: int) -> dict[str, tuple[float, float]]:
@@ -104,6 +187,35 @@ def time_search(keys: list[tuple[str, str]], samples: int) -> dict[str, tuple[fl
             response = client.get("/portal/firms/", {"q": q})
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200, (q, response.status_code)
+        out[label] = (statistics.median(times), pct(times, 95))
+    return out
+
+
+def time_results(data: dict, samples: int) -> dict[str, tuple[float, float]]:
+    """Server time of the result pages in-process with the page cache emptied before every request."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    client = Client()
+    pages = {
+        "result notices, page 1": "/portal/results/",
+        "result notices, page 1,000": "/portal/results/?page=1000",
+        "one task's results": f"/portal/results/?task={data['results_task']}",
+        "a firm's page with its results": f"/portal/firms/{data['results_firm']}/",
+        "results open data, whole JSON download": "/portal/data/results.json",
+    }
+    out = {}
+    for label, path in pages.items():
+        times = []
+        for _ in range(samples if "open data" not in label else 3):
+            cache.clear()
+            t0 = time.perf_counter()
+            response = client.get(path)
+            if response.streaming:  # the whole download
+                size = sum(len(chunk) for chunk in response.streaming_content)
+                assert size > 2, path
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
         out[label] = (statistics.median(times), pct(times, 95))
     return out
 
@@ -150,6 +262,7 @@ def load_test(env: dict, paths: list[str], seconds: int, workers: int, connectio
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=1_000_000)
+    parser.add_argument("--results", type=int, default=100_000, help="published results to generate")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
@@ -170,16 +283,22 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    data = build(args.firms)
+    data = build(args.firms, args.results)
     search = time_search(data["keys"], args.samples)
+    result_pages = time_results(data, max(10, args.samples // 10))
     connection.close()
 
     print(f"# Portal benchmark, {connection.vendor}, {args.firms:,} firms")
     print(f"directory built in {data['build_s']:.1f} s; public draw (commit + ceremony) in {data['draw_s']:.1f} s")
+    print(f"{data['results']:,} published results inserted in {data['results_s']:.1f} s")
     print("| firm search | p50 ms | p95 ms | target p95 |")
     print("| --- | --- | --- | --- |")
     for label, (p50, p95) in search.items():
         print(f"| {label} | {p50:.1f} | {p95:.1f} | {'≤ 50' if label != 'name contains' else '(fallback)'} |")
+    print("\n| result pages, uncached, server time | p50 ms | p95 ms |")
+    print("| --- | --- | --- |")
+    for label, (p50, p95) in result_pages.items():
+        print(f"| {label} | {p50:.1f} | {p95:.1f} |")
     if not args.no_load:
         env = {
             **os.environ,
@@ -188,7 +307,15 @@ def main() -> None:
             "SUIJI_ALLOWED_HOSTS": "127.0.0.1",
             "SUIJI_DB_CONN_MAX_AGE": "60",
         }
-        paths = [f"/portal/firms/{data['selected']}/", "/portal/tasks/", "/portal/firms/?q=" + data["keys"][0][0]]
+        paths = [
+            f"/portal/firms/{data['selected']}/",
+            "/portal/tasks/",
+            "/portal/firms/?q=" + data["keys"][0][0],
+            "/portal/results/",
+            f"/portal/results/?task={data['results_task']}",
+            "/portal/results/?page=1000",
+            f"/portal/firms/{data['results_firm']}/",
+        ]
         rows = load_test(env, paths, args.seconds, args.workers, args.connections)
         print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn -w {args.workers}, SUIJI_DEBUG=0")
         print("| page | status | requests/s | p99 | non-2xx |")

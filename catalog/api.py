@@ -44,6 +44,7 @@ class VersionOut(Schema):
     ratio_max: Decimal | None
     frequency: str
     expertise: list[int]
+    needs_expert: bool
     published_at: dt.datetime | None
     reason: str
     checkpoints: list[CheckPointOut]
@@ -106,6 +107,7 @@ class VersionIn(Schema):
     ratio_max: Decimal | None = None
     frequency: str = Field(default="", max_length=100)
     expertise: list[int] = []
+    needs_expert: bool = Field(default=False, description="An expert of the expert directory joins each visit")
     checkpoints: list[CheckPointIn] = []
     reason: str = Field(default="", max_length=300)
 

@@ -40,6 +40,7 @@ COLUMNS = [
     "抽查频次",
     "检查人员要求",
     "责任部门",
+    "是否需要专家",
 ]
 # Other headers seen in departments' files, and the column they mean.
 ALIASES = {"抽查比例": "抽查比例下限", "抽查对象": "检查对象", "检查事项": "抽查事项", "子项": "事项子项"}
@@ -131,11 +132,12 @@ def export_xlsx(organisation: Any, department: Any = None) -> bytes:
                 v.frequency,
                 "、".join(e.name for e in v.expertise.all()),
                 v.item.department.name,
+                "是" if v.needs_expert else "否",
             ]
         )
         for col in (10, 11):
             ws.cell(row=index + 1, column=col).number_format = "0.00%"
-    for col, width in enumerate([6, 14, 24, 24, 18, 8, 18, 40, 40, 10, 10, 14, 16, 20], start=1):
+    for col, width in enumerate([6, 14, 24, 24, 18, 8, 18, 40, 40, 10, 10, 14, 16, 20, 12], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     out = io.BytesIO()
@@ -250,6 +252,14 @@ def _parse_row(number: int, row: dict[str, Any], departments: dict[str, Any], de
             errors.append(RowError(number, "检查人员要求", _("Unknown expertise: add it to the directory first.")))
         else:
             expertise.append(found.pk)
+    expert_text = _text(row.get("是否需要专家"))
+    if expert_text in ("", "否", "不需要", "无", "N", "n", "no", "No", "0"):
+        fields["needs_expert"] = False
+    elif expert_text in ("是", "需要", "Y", "y", "yes", "Yes", "1"):
+        fields["needs_expert"] = True
+    else:
+        fields["needs_expert"] = False
+        errors.append(RowError(number, "是否需要专家", _("Write 是 (yes) or 否 (no).")))
     dept_name = _text(row.get("责任部门"))
     department = departments.get(dept_name) if dept_name else default_department
     if department is None:

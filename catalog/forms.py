@@ -33,6 +33,7 @@ class VersionForm(forms.Form):
     expertise = forms.ModelMultipleChoiceField(
         label=_("required expertise"), queryset=Expertise.objects.all(), required=False
     )
+    needs_expert = forms.BooleanField(label=_("an expert joins the team"), required=False)
     reason = forms.CharField(label=_("reason for the change"), max_length=300, required=False)
 
     def version_fields(self) -> dict:
@@ -50,6 +51,7 @@ class VersionForm(forms.Form):
             "ratio_min": data["ratio_min_pct"] / Decimal(100),
             "ratio_max": pct_max / Decimal(100) if pct_max is not None else None,
             "frequency": data["frequency"],
+            "needs_expert": data.get("needs_expert", False),
         }
 
 

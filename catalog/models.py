@@ -101,6 +101,11 @@ class ItemVersion(models.Model):
     ratio_max = models.DecimalField(_("upper sampling ratio"), max_digits=5, decimal_places=4, null=True, blank=True)
     frequency = models.CharField(_("frequency"), max_length=100, blank=True)
     expertise = models.ManyToManyField("directory.Expertise", verbose_name=_("required expertise"), blank=True)
+    needs_expert = models.BooleanField(
+        _("an expert joins the team"),
+        default=False,
+        help_text=_("Each visit of a task with this item gets a member of the expert directory (专家名录库)."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT, db_index=True
     )

@@ -33,6 +33,7 @@ CONTENT_FIELDS = (
     "ratio_min",
     "ratio_max",
     "frequency",
+    "needs_expert",
 )
 
 

@@ -107,6 +107,7 @@ def _initial(version: ItemVersion) -> dict:
         "ratio_max_pct": version.ratio_max * Decimal(100) if version.ratio_max is not None else None,
         "frequency": version.frequency,
         "expertise": list(version.expertise.all()),
+        "needs_expert": version.needs_expert,
     }
 
 

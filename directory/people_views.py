@@ -356,10 +356,13 @@ def people_imports(request: HttpRequest) -> HttpResponse:
     shown = None
     if (request.GET.get("job") or "").isdigit():
         shown = jobs.filter(pk=int(request.GET["job"])).first()
+    from jobs.runner import percent, read_progress
+
     context = {
         "orgs": _orgs(request),
         "jobs": jobs[:20],
         "shown": shown,
+        "percent": (100 if shown.is_over else percent(read_progress(shown))) if shown else 0,
         "errors": (shown.result.get("errors") or [])[:100] if shown else [],
         "error": error,
         "modes": people.MODES,

@@ -25,15 +25,21 @@ def visible_tasks(user: Any) -> QuerySet[Task]:
     """Tasks of the user's organisations; a department's drafts only to that department.
 
     Coordinators, approvers, auditors and administrators see every task of their
-    organisations. A department organiser sees its own department's tasks and,
-    of other departments, only those past the draft stage.
+    organisations. A department organiser sees its own department's tasks, the
+    joint tasks its department is invited to or takes part in, and, of other
+    departments, only those past the draft stage. A participant (role) sees only
+    its department's joint tasks, read-only.
     """
+    from draws.planning import is_joint_reader, joint_tasks
+
     if not can_read_tasks(user):
+        if is_joint_reader(user):  # a participant department's staff: its joint tasks only (draws/planning.py)
+            return restrict(Task.objects.select_related("organisation", "department"), user).filter(joint_tasks(user))
         return Task.objects.none()
     qs = restrict(Task.objects.select_related("organisation", "department"), user)
     if user.is_superuser or user.has_role(*ORG_WIDE_ROLES):
         return qs
-    return qs.filter(Q(department_id=user.department_id) | ~Q(state=TaskState.DRAFT))
+    return qs.filter(Q(department_id=user.department_id) | ~Q(state=TaskState.DRAFT) | joint_tasks(user))
 
 
 def public_draws() -> QuerySet[Draw]:

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts.permissions import can_see_org
-from draws import services
+from accounts.permissions import can_see_org, has_perm
+from draws import planning, services
 from draws.access import can_read_tasks, public_draws, public_result_visible, visible_tasks
-from draws.models import Draw, SelectionPublication, StratifyBy, Task
+from draws.models import Draw, SelectionPublication, StratifyBy, Task, TaskParticipant
 from orgs.models import Department, Organisation
 from suiji.api import ApiError, forbidden, not_found
 
@@ -33,6 +33,7 @@ class TaskIn(Schema):
     force_complaints: int | None = Field(default=None, ge=1, le=1000)
     is_public: bool = True
     selection_publication: SelectionPublication = SelectionPublication.WITH_NOTICE
+    item_ids: list[int] = Field(default_factory=list, max_length=200)
 
 
 class TaskOut(Schema):
@@ -123,6 +124,9 @@ def create_task(request: HttpRequest, payload: TaskIn) -> Status:
     data = payload.dict()
     data.pop("organisation_id")
     data.pop("department_id")
+    if data.get("item_ids"):
+        data["items"] = data.pop("item_ids")  # checked by draws/planning.py
+    data.pop("item_ids", None)
     try:
         task = services.do_create_task(request.user, organisation=org, department=dept, **data)
     except services.WorkflowError as exc:
@@ -192,6 +196,164 @@ def void_approve(request: HttpRequest, draw_id: int) -> Draw:
             return services.do_approve_void(draw, request.user)
     except services.WorkflowError as exc:
         _raise(exc)
+
+
+# --- tasks from plan lines and joint tasks (draws/planning.py) ---------------------------------------
+
+
+class LineTaskIn(Schema):
+    """What may differ from the plan line; everything else is copied from it."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    notice: str | None = Field(default=None, max_length=20000)
+    ratio: str | None = Field(default=None, max_length=12)
+    count: int | None = Field(default=None, ge=1)
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
+    exclude_inspected_days: int | None = Field(default=None, ge=1, le=3650)
+    is_public: bool = True
+    selection_publication: SelectionPublication = SelectionPublication.WITH_NOTICE
+
+
+class ParticipantOut(Schema):
+    id: int
+    task_id: int
+    department_id: int
+    department: str
+    state: str
+    invited_at: dt.datetime
+    responded_at: dt.datetime | None
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    sub_item: str
+    number: int
+    category: str
+    department_id: int
+    department: str
+
+
+class JointTaskOut(Schema):
+    id: int
+    name: str
+    state: str
+    plan_line_id: int | None
+    department_id: int
+    window_start: dt.date | None
+    window_end: dt.date | None
+    exclude_inspected_days: int | None
+    items: list[ItemOut]
+    participants: list[ParticipantOut]
+
+
+class InviteIn(Schema):
+    department_id: int
+
+
+class RespondIn(Schema):
+    accept: bool
+
+
+class AddItemsIn(Schema):
+    item_ids: list[int] = Field(min_length=1, max_length=200)
+
+
+def _joint(task: Task) -> JointTaskOut:
+    items = [
+        ItemOut(
+            id=v.pk,
+            name=v.name,
+            sub_item=v.sub_item,
+            number=v.number,
+            category=v.category,
+            department_id=v.item.department_id,
+            department=v.item.department.name,
+        )
+        for v in task.items.select_related("item__department").order_by("pk")
+    ]
+    participants = list(task.participants.select_related("department"))
+    return JointTaskOut(
+        id=task.pk,
+        name=task.name,
+        state=task.state,
+        plan_line_id=task.plan_line_id,
+        department_id=task.department_id,
+        window_start=task.window_start,
+        window_end=task.window_end,
+        exclude_inspected_days=planning.exclude_days(task),
+        items=items,
+        participants=[_participant(p) for p in participants],
+    )
+
+
+def _participant(p: TaskParticipant) -> ParticipantOut:
+    return ParticipantOut(
+        id=p.pk,
+        task_id=p.task_id,
+        department_id=p.department_id,
+        department=p.department.name,
+        state=p.state,
+        invited_at=p.invited_at,
+        responded_at=p.responded_at,
+    )
+
+
+@router.post("/plan-lines/{line_id}/tasks", response={201: JointTaskOut}, summary="Create a task from a plan line")
+def create_from_line(request: HttpRequest, line_id: int, payload: LineTaskIn) -> Status:
+    if not any(has_perm(request.user, p) for p in ("tasks.manage", "draws.organise")):
+        raise forbidden()
+    line = planning.visible_lines(request.user).filter(pk=line_id).first()
+    if line is None:
+        raise not_found()
+    overrides = {k: v for k, v in payload.dict().items() if v is not None}
+    try:
+        task = planning.do_create_task_from_line(request.user, line, **overrides)
+    except services.WorkflowError as exc:
+        _raise(exc)
+    return Status(201, _joint(task))
+
+
+@router.get("/tasks/{task_id}/joint", response=JointTaskOut, summary="Items by department and participants")
+def joint(request: HttpRequest, task_id: int) -> JointTaskOut:
+    return _joint(_task(request, task_id))
+
+
+@router.post("/tasks/{task_id}/participants", response={201: ParticipantOut}, summary="Invite a department")
+def invite(request: HttpRequest, task_id: int, payload: InviteIn) -> Status:
+    task = _task(request, task_id)
+    dept = Department.objects.filter(pk=payload.department_id).first()
+    if dept is None or not can_see_org(request.user, dept.organisation):
+        raise not_found()
+    try:
+        participant = planning.do_invite(request.user, task, dept)
+    except services.WorkflowError as exc:
+        _raise(exc)
+    return Status(201, _participant(participant))
+
+
+@router.post("/participants/{participant_id}/respond", response=ParticipantOut, summary="Accept or decline")
+def respond(request: HttpRequest, participant_id: int, payload: RespondIn) -> ParticipantOut:
+    participant = TaskParticipant.objects.select_related("task__organisation", "department").filter(pk=participant_id)
+    found = participant.first()
+    if found is None or not visible_tasks(request.user).filter(pk=found.task_id).exists():
+        readable = can_read_tasks(request.user) or planning.is_joint_reader(request.user)
+        raise not_found() if readable else forbidden()
+    try:
+        return _participant(planning.do_respond(request.user, found, payload.accept))
+    except services.WorkflowError as exc:
+        _raise(exc)
+
+
+@router.post("/tasks/{task_id}/items", response=JointTaskOut, summary="Add your department's items")
+def add_items(request: HttpRequest, task_id: int, payload: AddItemsIn) -> JointTaskOut:
+    task = _task(request, task_id)
+    try:
+        task = planning.do_add_items(request.user, task, payload.item_ids)
+    except services.WorkflowError as exc:
+        _raise(exc)
+    return _joint(task)
 
 
 # --- public: no sign-in --------------------------------------------------------------------------

@@ -4,10 +4,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import ItemVersion
 from directory.models import CreditClass, TargetStatus
 from draws.models import SelectionPublication, StratifyBy
 
 CLASSES = CreditClass.values
+
+
+def exclude_days_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Leave out firms inspected within this many days (无事不扰)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+    )
 
 
 class TaskForm(forms.Form):
@@ -53,10 +63,15 @@ class TaskForm(forms.Form):
     )
     is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
     selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Inspection items"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    exclude_inspected_days = exclude_days_field()
 
-    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, departments: Any = None, items: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
+        self.fields["items"].queryset = items if items is not None else ItemVersion.objects.none()
 
     def _ratio(self, name: str) -> str:
         raw = (self.cleaned_data.get(name) or "").strip().rstrip("%")
@@ -82,6 +97,8 @@ class TaskForm(forms.Form):
             scope["regions"] = regions
         if data.get("credit_classes"):
             scope["credit_classes"] = data["credit_classes"]
+        if data.get("exclude_inspected_days"):
+            scope["exclude_inspected_days"] = data["exclude_inspected_days"]
         allocation = data["allocation"]
         part: dict[str, Any] = {
             "name": "main",
@@ -117,6 +134,8 @@ class TaskForm(forms.Form):
             "is_public": data.get("is_public", False),
             "selection_publication": data["selection_publication"],
         }
+        if data.get("items"):
+            data["task_fields"]["items"] = list(data["items"])
         return data
 
 
@@ -156,3 +175,55 @@ InputFormSet = forms.formset_factory(InputForm, extra=2, min_num=1, validate_min
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), min_length=4, max_length=2000)
+
+
+class LineTaskForm(forms.Form):
+    """A task from a plan line: what may differ from the line (name, notice, design, window, publication)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    notice = forms.CharField(label=_("Task notice"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    ratio = forms.DecimalField(
+        label=_("Ratio (e.g. 0.05 for 5%)"), required=False, min_value=0, max_value=1, decimal_places=4
+    )
+    count = forms.IntegerField(label=_("Number of targets"), required=False, min_value=1)
+    window_start = forms.DateField(
+        label=_("Checks from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    window_end = forms.DateField(
+        label=_("Checks until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    exclude_inspected_days = exclude_days_field()
+    is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
+    selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and data.get("ratio") is None and not data.get("count"):
+            raise forms.ValidationError(_("Give a sampling ratio or a number of targets."))
+        return data
+
+    def overrides(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if data.get("ratio") is not None:
+            data.pop("count", None)
+        else:
+            data.pop("ratio", None)
+        return data
+
+
+class InviteForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department to invite"), queryset=None)
+
+    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class AddItemsForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Your department's items"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, items: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items

@@ -146,6 +146,11 @@ class TaskParticipant(models.Model):
     def __str__(self) -> str:
         return f"{self.task} / {self.department}"
 
+    @property
+    def organisation_id(self) -> int:
+        """The task's organisation, so audit entries are scoped to it."""
+        return self.task.organisation_id
+
 
 class DrawState(models.TextChoices):
     COMMITTED = "committed", _("Committed, waiting for the ceremony")

@@ -56,6 +56,7 @@ def _from_engine(exc: sd.DrawInputError) -> WorkflowError:
 # --- scope and candidates -----------------------------------------------------------------------
 
 SCOPE_KEYS = {"regions", "industries", "kinds", "statuses", "credit_classes", "abnormal", "serious", "min_complaints"}
+SCOPE_KEYS |= {"exclude_inspected_days"}  # not a filter: draws/planning.py leaves recently inspected firms out
 
 
 def check_scope(scope: Any) -> dict[str, Any]:
@@ -84,6 +85,9 @@ def check_scope(scope: Any) -> dict[str, Any]:
     mc = scope.get("min_complaints")
     if mc is not None and (not isinstance(mc, int) or isinstance(mc, bool) or mc < 0):
         raise _refuse("bad_scope", "投诉次数下限须为非负整数。", "min_complaints must be a non-negative integer.")
+    from draws.planning import check_exclude_days
+
+    check_exclude_days(scope.get("exclude_inspected_days"))
     return scope
 
 
@@ -179,10 +183,18 @@ def _weight_expression(weights: dict[str, Any], force_complaints: int | None) ->
     )
 
 
-def _fetch_columns(task: Task, weights: dict[str, Any]) -> list[tuple]:
-    """``(key, draw_digest, weight, stratum, forced)`` of the scope's rows, sorted by key in code-point order.
+Columns = tuple[list[str], Any, Any, list[Any], Any, bool]
 
-    Weights and the forced flag are computed by the database; the rows come straight from the cursor.
+
+def _fetch_columns(task: Task, weights: dict[str, Any]) -> Columns:
+    """``(keys, draw_digests, weights, strata, forced, checked)`` of the scope's rows, sorted by key in code-point
+    order; ``checked`` is true when the keys are known to be 1 to 18 ASCII characters and distinct.
+
+    Weights and the forced flag are computed by the database. The rows are read in
+    table order (a key-ordered read visits the table at random and costs several
+    times more on a large directory) as one aggregated text per column, and sorted
+    here; anything the aggregated form cannot carry faithfully falls back to reading
+    row by row in key order.
     """
     weight, forced = _weight_expression(weights, task.force_complaints)
     stratum = STRATUM_COLUMN.get(task.stratify_by, "credit_class")
@@ -193,13 +205,86 @@ def _fetch_columns(task: Task, weights: dict[str, Any]) -> list[tuple]:
         .values_list("key", "draw_digest", "draw_weight", stratum, "draw_forced")
     )
     sql, params = qs.query.sql_with_params()
+    columns = _fetch_aggregated(sql, params, stratum)
+    return columns if columns is not None else _fetch_rows(sql, params)
+
+
+def _fetch_rows(sql: str, params: Any) -> Columns:
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     table = Target._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"{sql} ORDER BY {connection.ops.quote_name(table)}.{connection.ops.quote_name('key')}{collate}", params
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if not rows:
+        return [], [], [], [], [], False
+    keys, stored, weight_col, strata, forced_col = zip(*rows, strict=True)
+    return list(keys), stored, weight_col, list(strata), forced_col, False
+
+
+def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
+    q = connection.ops.quote_name
+    key, digest, weight, strat, forced = q("key"), q("draw_digest"), q("draw_weight"), q(stratum), q("draw_forced")
+    if connection.vendor == "sqlite":
+        agg = (
+            f"SELECT count(*), group_concat({key}, char(10)), group_concat(coalesce({digest}, 'N'), ','), "
+            f"group_concat({weight}, ','), group_concat(coalesce({strat}, ''), char(10)), "
+            f"group_concat({forced}, ',') FROM ({sql}) AS scope"
+        )
+    elif connection.vendor == "postgresql":
+        agg = (
+            f"SELECT count(*), string_agg({key}, E'\\n'), string_agg(coalesce({digest}::text, 'N'), ','), "
+            f"string_agg({weight}::text, ','), string_agg(coalesce({strat}::text, ''), E'\\n'), "
+            f"string_agg({forced}::text, ',') FROM ({sql}) AS scope"
+        )
+    else:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(agg, params)
+        n, key_text, digest_text, weight_text, stratum_text, forced_text = cursor.fetchone()
+    if not n:
+        return [], [], [], [], [], False
+    keys = key_text.split("\n")
+    strata = stratum_text.split("\n")
+    if len(keys) != n or len(strata) != n or "N" in digest_text:
+        return None
+    try:
+        digests = np.fromstring(digest_text, dtype=np.int64, sep=",")
+        wts = np.fromstring(weight_text, dtype=np.int64, sep=",")
+        forced_flags = np.fromstring(forced_text, dtype=np.int64, sep=",").astype(bool)
+    except ValueError:
+        return None
+    if not len(digests) == len(wts) == len(forced_flags) == n:
+        return None
+    order, checked = _key_order(keys)
+    keys = np.array(keys, dtype=object)[order].tolist()
+    strata = np.array(strata, dtype=object)[order].tolist()
+    return keys, digests[order], wts[order], strata, forced_flags[order], checked
+
+
+_SORT_WIDTH = 18  # a USCC; registration numbers are 15
+
+
+def _key_order(keys: list[str]) -> tuple[np.ndarray, bool]:
+    """The permutation that sorts ``keys`` in code-point order, and whether the keys are checked.
+
+    Keys of at most 18 ASCII characters (every registry code) are NUL-padded to 24
+    bytes and sorted as three big-endian 64-bit words, which is byte order, which is
+    code-point order for ASCII (a prefix sorts first); the sorted words then show at
+    once that every key is non-empty and distinct (``checked``). Any other key set is
+    sorted as strings and left to the full checks.
+    """
+    n = len(keys)
+    if n and max(map(len, keys)) <= _SORT_WIDTH and "".join(keys).isascii():
+        padded = np.zeros((n, 24), dtype=np.uint8)
+        padded[:, :_SORT_WIDTH] = np.array(keys, dtype=f"S{_SORT_WIDTH}").view(np.uint8).reshape(n, _SORT_WIDTH)
+        words = padded.view(">u8").astype(np.uint64)
+        order = np.lexsort((words[:, 2], words[:, 1], words[:, 0]))
+        ordered = words[order]
+        distinct = n < 2 or bool(np.any(ordered[1:] != ordered[:-1], axis=1).all())
+        return order, distinct and bool(padded[:, 0].all())
+    return np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64), False
 
 
 def _stale_digest() -> WorkflowError:
@@ -219,12 +304,10 @@ def build_pool(task: Task) -> Candidates:
     unusual goes through ``Pool.from_columns``, which checks and sorts every key.
     """
     weights = check_weights(task.weights or {})
-    rows = _fetch_columns(task, weights)
-    if not rows:
+    keys, stored, weight_col, strata, forced_col, checked = _fetch_columns(task, weights)
+    if not keys:
         raise _refuse("empty_pool", "抽查范围内没有检查对象。", "No target is in the scope of this task.")
-    keys, stored, weight_col, strata, forced_col = zip(*rows, strict=True)
-    del rows
-    if None in stored:
+    if not isinstance(stored, np.ndarray) and None in stored:
         stored = tuple(sd.candidate_digest(k) if d is None else d for k, d in zip(keys, stored, strict=True))
     step = max(1, len(keys) // _SAMPLE)
     for i in range(0, len(keys), step):
@@ -238,18 +321,24 @@ def build_pool(task: Task) -> Candidates:
     else:
         names = {x: str(x) if x else "none" for x in set(strata)}
         labels = [names[x] for x in strata] if any(k != v for k, v in names.items()) else strata
-    pool = _assemble_pool(list(keys), labels, wts, forced_flags, digests)
+    from draws.planning import capped_exclusions, inspected_exclusions  # 无事不扰, yearly cap
+
+    excluded = capped_exclusions(task, keys, forced_col)  # the yearly cap on visits per firm
+    excluded.update(inspected_exclusions(task, keys, forced_col))
+    pool = None if excluded else _assemble_pool(list(keys), labels, wts, forced_flags, digests, checked)
     if pool is None:
         forced = {keys[i]: "complaint" for i in np.flatnonzero(forced_flags).tolist()}
         try:
-            pool = sd.Pool.from_columns(keys, labels, wts, forced=forced, digests=digests, trust_digests=True)
+            pool = sd.Pool.from_columns(
+                keys, labels, wts, forced=forced, excluded=excluded or None, digests=digests, trust_digests=True
+            )
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
     return Candidates(pool)
 
 
 def _assemble_pool(
-    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray
+    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray, checked: bool = False
 ) -> sd.Pool | None:
     """The pool and its CANDIDATES.csv built straight from key-sorted columns, or None when a check fails.
 
@@ -258,15 +347,20 @@ def _assemble_pool(
     a per-key index or a per-row formatting pass: the checks are done on whole columns
     (keys are 1 to 128 ASCII letters and digits, strictly increasing; strata are
     canonical names; weights within the engine's range). Returns None when any
-    check fails, so that the engine's own validation reports the problem.
+    check fails, so that the engine's own validation reports the problem. ``checked``
+    says the caller has established that the keys are sorted, distinct, non-empty and
+    at most 18 ASCII characters (``_key_order``), so only the characters are checked.
     """
     n = len(keys)
     joined = "".join(keys)
-    if not (joined.isascii() and joined.isalnum()) or min(map(len, keys)) < 1 or max(map(len, keys)) > MAX_KEY_LEN:
+    if not (joined.isascii() and joined.isalnum()):
         return None
-    # Sorted and strictly increasing (keys are unique in the directory; this checks both).
-    if not all(map(lt, keys, islice(keys, 1, None))):
-        return None
+    if not checked:
+        if min(map(len, keys)) < 1 or max(map(len, keys)) > MAX_KEY_LEN:
+            return None
+        # Sorted and strictly increasing (keys are unique in the directory; this checks both).
+        if not all(map(lt, keys, islice(keys, 1, None))):
+            return None
     if int(weights.min()) < 0 or int(weights.max()) > MAX_WEIGHT:
         return None
     distinct = {strata} if isinstance(strata, str) else set(strata)
@@ -377,6 +471,21 @@ def check_can_organise(user: Any, task_org: Any) -> None:
         raise _refuse("not_found", "未找到该对象，或您无权查看。", "Not found, or not visible to you.", 404)
 
 
+def check_can_run(user: Any, task: Task) -> None:
+    """Commit, draw and void belong to the lead department (or an organisation-wide role), not to participants."""
+    check_can_organise(user, task.organisation)
+    from draws.access import ORG_WIDE_ROLES
+
+    if user.is_superuser or user.has_role(*ORG_WIDE_ROLES) or user.department_id == task.department_id:
+        return
+    raise _refuse(
+        "not_lead_department",
+        "只有牵头部门可以冻结名单、抽取或申请作废。",
+        "Only the lead department may freeze the list, draw or ask to void.",
+        403,
+    )
+
+
 def do_create_task(user: Any, **fields: Any) -> Task:
     org = fields["organisation"]
     check_can_organise(user, org)
@@ -389,8 +498,12 @@ def do_create_task(user: Any, **fields: Any) -> Task:
     check_weights(fields.get("weights") or {})
     params = check_params(fields["params"])
     check_ratio_floor(params)
+    from draws.planning import check_adhoc
+
+    items = check_adhoc(fields, params)  # items of the list, the window, the design against the items
     with transaction.atomic():
         task = Task.objects.create(created_by=user, **fields)
+        task.items.set(items)
     return task
 
 
@@ -409,13 +522,19 @@ def _load_digests(candidates_path: str) -> np.ndarray | None:
         return np.frombuffer(fh.read(), dtype=np.int64)
 
 
-def _context(task: Task, number: int) -> dict[str, str]:
-    return {"task": str(task.pk), "draw": str(number), "organisation": task.organisation.name, "name": task.name}
+def _context(task: Task, number: int, pool: sd.Pool | None = None) -> dict[str, str]:
+    context = {"task": str(task.pk), "draw": str(number), "organisation": task.organisation.name, "name": task.name}
+    if (task.scope or {}).get("exclude_inspected_days"):  # draws/planning.py: recently inspected firms left out
+        context["exclude_inspected_days"] = str(task.scope["exclude_inspected_days"])
+        context["excluded_inspected"] = str(sum(r == "inspected" for r in (pool.excluded if pool else {}).values()))
+    if pool is not None and any(r == "cap" for r in pool.excluded.values()):
+        context["excluded_cap"] = str(sum(r == "cap" for r in pool.excluded.values()))
+    return context
 
 
 def do_commit(task: Task, user: Any) -> Draw:
     """Freeze the pool and record digest, parameters and the commitment, before any randomness exists."""
-    check_can_organise(user, task.organisation)
+    check_can_run(user, task)
     params = check_params(task.params)
     check_ratio_floor(params)
     with transaction.atomic():
@@ -432,7 +551,7 @@ def do_commit(task: Task, user: Any) -> Draw:
         number = (task.draws.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         secret = sd.new_secret()
         commitment = sd.commitment(secret)
-        announcement = sd.build_announcement(pool, params, commitment, _context(task, number))
+        announcement = sd.build_announcement(pool, params, commitment, _context(task, number, pool))
         path = default_storage.save(f"draws/task-{task.pk}/draw-{number}-candidates.csv", ContentFile(pool.csv_bytes()))
         default_storage.save(_digests_path(path), ContentFile(pool.digests.view(np.int64).tobytes()))
         try:
@@ -492,7 +611,7 @@ def check_witnesses(witnesses: list[WitnessIn]) -> None:
 
 def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tuple[str, str]]) -> Draw:
     """Run the ceremony once: exactly one caller succeeds, every other gets a conflict."""
-    check_can_organise(user, draw.task.organisation)
+    check_can_run(user, draw.task)
     check_witnesses(witnesses)
     if not inputs:
         raise _refuse("no_input", "请至少录入一项见证输入。", "Enter at least one witness input.")
@@ -512,7 +631,7 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             del data
             params = check_params(draw.task.params)
             result = sd.run_draw(pool, params, seed_inputs)
-            manifest = sd.build_manifest(result, seed_inputs, _context(draw.task, draw.number))
+            manifest = sd.build_manifest(result, seed_inputs, _context(draw.task, draw.number, pool))
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
         _insert_selections(draw, pool, result)
@@ -624,7 +743,7 @@ def _sqlite_json() -> bool:
 
 
 def do_request_void(draw: Draw, user: Any, reason: str) -> Draw:
-    check_can_organise(user, draw.task.organisation)
+    check_can_run(user, draw.task)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise _refuse(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_see_org, has_perm, restrict
-from draws import services
+from draws import planning, services
 from draws.access import can_organise, can_read_tasks, public_draws, public_result_visible, visible_tasks
 from draws.forms import InputFormSet, TaskForm, VoidForm, WitnessFormSet
 from draws.models import Draw, DrawState
@@ -50,7 +50,8 @@ def task_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     departments = restrict(Department.objects.filter(is_active=True), request.user)
     initial = {"selection_publication": "with_notice", "department": request.user.department_id}
-    form = TaskForm(request.POST or None, departments=departments, initial=initial)
+    items = planning.list_items(request.user.organisation)
+    form = TaskForm(request.POST or None, departments=departments, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = form.cleaned_data["task_fields"]
         fields["organisation"] = fields["department"].organisation
@@ -62,7 +63,8 @@ def task_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Task created."))
             return redirect("task-detail", task.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "draws/task_new.html", {"form": form, "active": "tasks"}, status=status)
+    context = {"form": form, "active": "tasks", "plan_lines": planning.lines_for_tasks(request.user)}
+    return render(request, "draws/task_new.html", context, status=status)
 
 
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
@@ -70,7 +72,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    _signed_in_reader(request)
+    if not planning.is_joint_reader(request.user):
+        _signed_in_reader(request)
     task = visible_tasks(request.user).filter(pk=task_id).first()
     if task is None:
         raise Http404
@@ -96,6 +99,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "void_form": VoidForm(),
         "active": "tasks",
     }
+    context.update(planning.detail_context(task, request.user))  # items per department, joint participation
     return render(request, "draws/task_detail.html", context)
 
 

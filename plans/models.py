@@ -40,6 +40,15 @@ class PlanSettings(models.Model):
     )
     filing_month = models.PositiveSmallIntegerField(_("filing month"), default=1)
     filing_day = models.PositiveSmallIntegerField(_("filing day"), default=15)
+    yearly_visit_cap = models.PositiveSmallIntegerField(
+        _("visits per firm and year, at most"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Firms drawn this many times this year, by the tasks of this organisation and of the organisations "
+            "above and below it, are left out of later draws (firms forced in by complaints stay in). Empty: no cap."
+        ),
+    )
 
     class Meta:
         verbose_name = _("plan settings")

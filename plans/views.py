@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from draws.access import can_organise
 from plans.access import may_approve, may_manage, may_read, visible_plans
 from plans.excel import export_plan
 from plans.forms import AdjustForm, LineForm, PlanForm
@@ -108,6 +109,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "is_draft": plan.status == PlanStatus.DRAFT,
         "active": "plans",
     }
+    context["can_task"] = plan.status == PlanStatus.PUBLISHED and can_organise(request.user)  # draws/planning.py
     return render(request, "plans/plan_detail.html", context)
 
 

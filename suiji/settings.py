@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "web",
     "portal",
     "inspections",
+    "assignments",
+    "oversight",
 ]
 
 MIDDLEWARE = [

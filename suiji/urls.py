@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.api import router as accounts_router
 from accounts.views import SignInView
+from assignments.api import router as assignments_router
 from catalog import views as catalog_views
 from catalog.api import router as catalog_router
 from core.api import router as audit_router
@@ -16,6 +17,7 @@ from draws import views as draw_views
 from draws.api import router as draws_router
 from inspections.api import router as inspections_router
 from orgs.api import router as orgs_router
+from oversight.api import router as oversight_router
 from plans.api import router as plans_router
 from refdata.api import router as refdata_router
 from suiji.api import api
@@ -32,6 +34,8 @@ api.add_router("/directory", directory_import_router)
 api.add_router("/directory", directory_people_router)
 api.add_router("/draws", draws_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/oversight", oversight_router)
+api.add_router("/assignments", assignments_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/plans", plans_router)
 
@@ -78,11 +82,14 @@ urlpatterns = [
     path("tasks/new/", draw_views.task_new, name="task-new"),
     path("tasks/<int:task_id>/", draw_views.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/commit/", draw_views.task_commit, name="task-commit"),
+    path("tasks/", include("draws.planning_urls")),
     path("draws/<int:draw_id>/run/", draw_views.draw_run, name="draw-run"),
     path("draws/<int:draw_id>/void-request/", draw_views.draw_void_request, name="draw-void-request"),
     path("draws/<int:draw_id>/void-approve/", draw_views.draw_void_approve, name="draw-void-approve"),
     path("portal/", include("portal.urls")),
     path("inspections/", include("inspections.urls")),
+    path("oversight/", include("oversight.urls")),
+    path("assignments/", include("assignments.urls")),
     path("public/draws/", draw_views.public_draw_list, name="public-draws"),
     path("public/draws/<int:draw_id>/", draw_views.public_draw, name="public-draw"),
     path("public/verify_draw.py", draw_views.verifier_download, name="verifier-download"),

@@ -812,3 +812,144 @@ def build_match_manifest(result: MatchResult, context: Mapping[str, str] | None 
     }
     body["digest"] = tagged_hash("match-manifest", canonical_json(body)).hex()
     return body
+
+
+# --- redraw of one slot (suiji-match-redraw-v1) ----------------------------------------------
+
+REDRAW_VERSION = "suiji-match-redraw-v1"
+
+
+@dataclass(frozen=True)
+class Redraw:
+    """The replacement of one member of one matched team: who left, who came, and why it is them."""
+
+    target: str
+    slot: int
+    number: int
+    old: str
+    new: str
+    ticket: int
+    members: tuple[str, ...]
+    leader: str
+    eligible: int
+
+
+def redraw_key(mseed: bytes, target: str, slot: int, number: int) -> bytes:
+    """16-byte SipHash key: first 16 bytes of ``H("match-redraw", mseed, utf8(target), be64(slot), be64(number))``."""
+    if len(mseed) != 32:
+        raise _bad("bad_hex", "匹配种子须为32字节", "the match seed must be 32 bytes")
+    return tagged_hash(
+        "match-redraw", mseed, target.encode("utf-8"), slot.to_bytes(8, "big"), number.to_bytes(8, "big")
+    )[:16]
+
+
+def redraw_slot(
+    inspectors: Iterable[Inspector],
+    target: MatchTarget,
+    members: Sequence[str],
+    leader: str,
+    slot: int,
+    params: MatchParams,
+    mseed: bytes,
+    number: int,
+    *,
+    excluded: Iterable[str] = (),
+) -> Redraw:
+    """Replace ``members[slot]`` by a random eligible inspector (docs/DRAW.md §17.9).
+
+    Eligible: not a current member, not in ``target.excluded`` nor in ``excluded`` (people who
+    left this team earlier, newly found conflicts), passing the mode (same unit, other area), and
+    meeting every requirement of the target (department, expertise, leader) that the remaining
+    members no longer meet. Among them, the smallest ``(SipHash(redraw_key, le64(c(id))), id)``.
+    """
+    t = target.checked()
+    ins = sorted((p.checked() for p in inspectors), key=lambda p: p.id)
+    members = list(members)
+    if type(number) is not int or number < 1:
+        raise _bad("bad_redraw", "重新抽取序号须为正整数", "the redraw number must be a positive integer")
+    if type(slot) is not int or not 0 <= slot < len(members):
+        raise _bad("bad_slot", "要替换的位置不存在", "there is no such slot in the team")
+    if len(set(members)) != len(members) or leader not in members:
+        raise _bad("bad_team", "检查组成员或组长无效", "the team's members or leader are invalid")
+    by_id = {p.id: p for p in ins}
+    if any(m not in by_id for m in members):
+        raise _bad("unknown_member", "检查组成员不在检查人员名单中", "a team member is not in the inspector list")
+    old = members[slot]
+    rest = [by_id[m] for n, m in enumerate(members) if n != slot]
+    needs = [
+        r
+        for r in _requirements(t, params.leader)
+        if not any(
+            (p.department == r[1]) if r[0] == "d" else (r[1] in p.expertise) if r[0] == "x" else p.leader for p in rest
+        )
+    ]
+    gone = set(members) | set(t.excluded) | set(_items(excluded, "回避人员编号", "excluded id", MAX_ID_LEN))
+
+    def eligible(p: Inspector) -> bool:
+        if p.id in gone or not _mode_ok(p, t, params):
+            return False
+        for kind, value in needs:
+            if kind == "d" and p.department != value:
+                return False
+            if kind == "x" and value not in p.expertise:
+                return False
+            if kind == "l" and not p.leader:
+                return False
+        return True
+
+    candidates = [p for p in ins if eligible(p)]
+    if not candidates:
+        raise _bad(
+            "no_replacement",
+            f"对象“{t.key}”无符合条件（专长、回避、部门、匹配方式）的替补检查人员",
+            f"no eligible replacement (expertise, recusal, department, mode) for target {t.key!r}",
+        )
+    k0, k1 = split_key(redraw_key(mseed, t.key, slot, number))
+    digests = np.array([person_digest(p.id) for p in candidates], dtype=np.uint64)
+    tickets = siphash24_u64_array(k0, k1, digests, workers=1).tolist()
+    ticket, new = min(zip(tickets, (p.id for p in candidates), strict=True))
+    team = members[:slot] + [new] + members[slot + 1 :]
+    if leader != old:
+        lead = leader
+    else:
+        lead = next((m for m in team if by_id[m].leader or not params.leader), team[0])
+    return Redraw(t.key, slot, number, old, new, ticket, tuple(team), lead, len(candidates))
+
+
+def redraw_record(
+    result: Redraw,
+    *,
+    match_seed_hex: str,
+    params: MatchParams,
+    inspectors_digest: str,
+    targets_digest: str,
+    before: Sequence[str],
+    leader_before: str,
+    excluded: Iterable[str],
+    context: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """REDRAW.json content (canonical JSON, self-digest ``match-redraw-record``), checked by
+    ``verify_draw.py redraw REDRAW.json INSPECTORS.csv TARGETS.csv``."""
+    body: dict[str, Any] = {
+        "algorithm": REDRAW_VERSION,
+        "context": _context(context),
+        "match_seed": match_seed_hex,
+        "params": params.to_dict(),
+        "inspectors_digest": inspectors_digest,
+        "targets_digest": targets_digest,
+        "target": result.target,
+        "number": result.number,
+        "slot": result.slot,
+        "before": {"members": list(before), "leader": leader_before},
+        "excluded": sorted(set(excluded)),
+        "result": {
+            "old": result.old,
+            "new": result.new,
+            "ticket": hex64(result.ticket),
+            "members": list(result.members),
+            "leader": result.leader,
+            "eligible": result.eligible,
+        },
+    }
+    body["digest"] = tagged_hash("match-redraw-record", canonical_json(body)).hex()
+    return body

@@ -38,6 +38,10 @@ NAV_ITEMS: list[NavItem] = [
         "tasks",
         ("tasks.manage", "draws.organise", "draws.witness", "approve", "audit.view"),
     ),
+    NavItem("inspections", _("Inspection records"), "inspections", ("checks.enter", "approve", "draws.organise")),
+    NavItem("checks", _("My checks"), "my-checks", "checks.enter"),
+    NavItem("confirmations", _("Confirmations"), "assignment-confirmations", "assignments.confirm"),
+    NavItem("oversight", _("Oversight"), "oversight", "oversight.view"),
     NavItem("calendar", _("Calendar"), "calendar", None),
     NavItem("refdata", _("Reference data"), "refdata", None),
     NavItem("audit", _("Audit trail"), "audit", "audit.view"),
@@ -103,9 +107,8 @@ def _calendar_years(user: Any) -> list[dict[str, Any]]:
 for _key, _title, _perm in [
     ("plans", _("Annual plans to draft or adjust"), "plans.manage"),
     ("tasks", _("Tasks to organise"), "tasks.manage"),
-    ("assignments", _("Assignments to confirm"), "assignments.confirm"),
-    ("checks", _("My checks"), "checks.enter"),
-    ("approvals", _("Waiting for my approval"), "approve"),
+    # "assignments" and "checks" are registered by assignments.apps with their providers.
+    # "approvals" (records waiting for my approval) is registered by inspections.apps with its provider.
     ("witness", _("Draws to witness"), "draws.witness"),
 ]:
     register_pending(_key, _title, _perm, _nothing)

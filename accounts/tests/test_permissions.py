@@ -66,6 +66,8 @@ PAGES_ELSEWHERE |= {"portal-firms", "portal-firm", "portal-data", "portal-data-j
 PAGES_ELSEWHERE |= {"portal-data-schema"}
 # plans/tests/test_pages.py
 PAGES_ELSEWHERE |= {"plan-detail", "plan-line-new", "plan-approve", "plan-publish", "plan-adjust", "plan-export"}
+# draws/tests/test_planning_pages.py: tasks from plan lines, joint tasks
+PAGES_ELSEWHERE |= {"task-from-line", "task-from-line-preview", "task-invite", "task-add-items", "task-respond"}
 # inspections/tests/test_api_and_pages.py
 INSPECTION_READERS = {"administrator", "coordinator", "organiser", "inspector", "approver", "auditor"}
 PAGES["inspections"] = INSPECTION_READERS
@@ -74,7 +76,7 @@ PAGES["inspection-approvals"] = {"approver"}
 PAGES["inspection-publication"] = {"coordinator", "approver"}
 PAGES_ELSEWHERE |= {"inspection-task", "inspection-record-form", "inspection-record", "inspection-approve"}
 PAGES_ELSEWHERE |= {"inspection-return", "inspection-publish", "inspection-correct", "inspection-firm"}
-PAGES_ELSEWHERE |= {"inspection-follow-up-close"}
+PAGES_ELSEWHERE |= {"inspection-follow-up-close", "inspection-signature"}
 
 # (method, path, body) -> roles that succeed; others get 403 (401 when signed out).
 API = {
@@ -157,6 +159,33 @@ API_ELSEWHERE |= {"/api/inspections/records/{record_id}/publish", "/api/inspecti
 API_ELSEWHERE |= {"/api/inspections/results/{result_id}/approve", "/api/inspections/results/{result_id}/publish"}
 API_ELSEWHERE |= {"/api/inspections/results/{result_id}/follow-ups", "/api/inspections/follow-ups/{follow_up_id}/close"}
 API_ELSEWHERE |= {"/api/inspections/tasks/{task_id}/progress"}
+# draws/tests/test_planning_pages.py: tasks from plan lines, joint tasks
+API_ELSEWHERE |= {"/api/draws/plan-lines/{line_id}/tasks", "/api/draws/tasks/{task_id}/joint"}
+API_ELSEWHERE |= {"/api/draws/tasks/{task_id}/participants", "/api/draws/participants/{participant_id}/respond"}
+API_ELSEWHERE |= {"/api/draws/tasks/{task_id}/items"}
+# oversight/tests/: the dashboard, drill-down lists, statutory tables, alerts, task summary, evidence pack
+OVERSIGHT_READERS = {"coordinator", "approver", "auditor"}
+PAGES["oversight"] = OVERSIGHT_READERS
+PAGES["oversight-alerts"] = OVERSIGHT_READERS
+PAGES_ELSEWHERE |= {"oversight-drill", "oversight-table", "oversight-summary", "oversight-evidence"}
+API[("GET", "/api/oversight/indicators", None)] = OVERSIGHT_READERS
+API[("GET", "/api/oversight/departments", None)] = OVERSIGHT_READERS
+API[("GET", "/api/oversight/alerts", None)] = OVERSIGHT_READERS
+API_ELSEWHERE |= {"/api/oversight/tables/{key}"}
+
+# assignments/tests/test_views_api.py: inspector matching, confirmations, my checks, visit notice
+CONFIRMERS = {"participant", "coordinator", "organiser"}
+PAGES["assignment-confirmations"] = CONFIRMERS
+PAGES["my-checks"] = {"inspector"}
+PAGES_ELSEWHERE |= {"assignment-task", "assignment-manifest", "assignment-inspectors", "assignment-targets"}
+PAGES_ELSEWHERE |= {"assignment-redraw", "assignment-notice", "assignment-redraw-record", "assignment-confirm"}
+API[("GET", "/api/assignments/confirmations", None)] = CONFIRMERS
+API[("GET", "/api/assignments/my-visits", None)] = {"inspector"}
+API_ELSEWHERE |= {"/api/assignments/tasks/{task_id}/runs", "/api/assignments/runs/{run_id}"}
+API_ELSEWHERE |= {"/api/assignments/runs/{run_id}/manifest.json", "/api/assignments/visits/{visit_id}/redraw"}
+API_ELSEWHERE |= {"/api/assignments/visits/{visit_id}/redraws", "/api/assignments/redraws/{redraw_id}/record.json"}
+API_ELSEWHERE |= {"/api/assignments/confirmations/{confirmation_id}/claim"}
+API_ELSEWHERE |= {"/api/assignments/confirmations/{confirmation_id}/confirm"}
 
 
 def _names(patterns, prefix=""):

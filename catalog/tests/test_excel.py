@@ -39,6 +39,7 @@ def _row(**kw):
         "抽查频次": "每年1次",
         "检查人员要求": "",
         "责任部门": "上蔡县市场监督管理局",
+        "是否需要专家": "",
     }
     values.update(kw)
     return [values[c] for c in COLUMNS]
@@ -155,3 +156,18 @@ def test_only_coordinators_may_import(client, world):
     f = io.BytesIO(_book([_row()]))
     f.name = "list.xlsx"
     assert client.post("/api/catalog/import", {"file": f}).status_code == 403
+
+
+def test_the_expert_column_is_read_written_and_checked(world):
+    result = import_xlsx(world.users["coordinator"], world.county, _book([_row(是否需要专家="是")]))
+    assert result.created == 1
+    version = ItemVersion.objects.get(name="工业产品生产许可证获证企业检查")
+    assert version.needs_expert is True
+    do_publish(world.users["coordinator"], version)
+    sheet = load_workbook(io.BytesIO(export_xlsx(world.county))).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("是否需要专家") + 1).value == "是"
+    with pytest.raises(ImportRefused) as exc:
+        import_xlsx(world.users["coordinator"], world.county, _book([_row(抽查事项="另一事项", 是否需要专家="也许")]))
+    assert [e.column for e in exc.value.errors] == ["是否需要专家"]
+    assert not ItemVersion.objects.filter(name="另一事项").exists()

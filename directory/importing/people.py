@@ -32,6 +32,7 @@ from core import audit
 from directory.importing.sources import SourceError, open_source
 from directory.importing.validate import RowError
 from directory.models import CertificateKind, Expert, Expertise, Inspector, InspectorStatus
+from jobs.runner import register
 from orgs.models import Department, Unit
 from refdata.models import Division
 
@@ -450,39 +451,65 @@ JOB_KIND = "directory.people_import"
 def import_as_job(
     path: Path, organisation: Any, user: Any, *, kind: str, mode: str, filename: str = "", delete: bool = True
 ) -> Any:
-    """Run an import now and keep its outcome as a finished job (the list of imports, the error report)."""
-    from django.utils import timezone
+    """Queue the import as a background job (``manage.py run_jobs`` runs it; the page shows its progress).
 
-    from jobs.models import Job, JobState
-    from jobs.runner import jobs_dir
+    With ``SUIJI_JOBS_EAGER`` the job runs at once, in this request.
+    """
+    from django.conf import settings
 
+    from jobs.models import Job
+    from jobs.runner import run_job
+
+    if kind not in KINDS or mode not in MODES:
+        raise ValueError("unknown kind or mode")
     job = Job.objects.create(
         kind=JOB_KIND,
         organisation=organisation,
         created_by=user if getattr(user, "pk", None) else None,
-        state=JobState.RUNNING,
-        started=timezone.now(),
-        params={"kind": kind, "mode": mode, "filename": (filename or path.name)[:200]},
+        params={
+            "path": str(path),
+            "kind": kind,
+            "mode": mode,
+            "filename": (filename or Path(path).name)[:200],
+            "delete_upload": delete,
+        },
+        message="已排队，等待后台任务处理",
     )
+    if getattr(settings, "SUIJI_JOBS_EAGER", False):
+        job = run_job(job)
+    return job
+
+
+@register(JOB_KIND)
+def people_import_job(job: Any, progress: Callable[..., None]) -> dict[str, Any]:
+    """The job handler: run the import with progress, keep the error report beside the job."""
+    from jobs.runner import jobs_dir
+
+    params = job.params or {}
     error_path = jobs_dir() / f"{job.pk}-errors.csv"
     try:
-        result = run_people_import(
-            path, organisation, kind=kind, mode=mode, actor=job.created_by, filename=filename, error_path=error_path
-        )
+        with audit.acting(job.created_by):
+            result = run_people_import(
+                params["path"],
+                job.organisation,
+                kind=params.get("kind", "inspectors"),
+                mode=params.get("mode", "good_rows"),
+                actor=job.created_by,
+                filename=params.get("filename", ""),
+                error_path=error_path,
+                progress=lambda done, total: progress(done, total, str(done)),
+            )
     finally:
-        if delete:
-            Path(path).unlink(missing_ok=True)
-    job.result = result.as_dict()
+        if params.get("delete_upload", True):
+            Path(params["path"]).unlink(missing_ok=True)
     job.done = job.total = result.rows
-    job.state = JobState.DONE
-    job.finished = timezone.now()
     if result.error_count:
         job.error_file = str(error_path)
     else:
         error_path.unlink(missing_ok=True)
+        job.error_file = ""
     job.message = summary_text(result)
-    job.save()
-    return job
+    return result.as_dict()
 
 
 def summary_text(result: PeopleImportResult) -> str:

@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0005_people_tags_search'),
-        ('orgs', '0001_initial'),
-        ('refdata', '0002_load_reference_data'),
+        ("directory", "0005_people_tags_search"),
+        ("orgs", "0001_initial"),
+        ("refdata", "0002_load_reference_data"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='target',
-            name='directory_t_region__b5657a_idx',
+            model_name="target",
+            name="directory_t_region__b5657a_idx",
         ),
         migrations.AddIndex(
-            model_name='target',
+            model_name="target",
             index=models.Index(
-                fields=['region', 'credit_class', 'key', 'industry', 'organisation'], name='target_region_class_idx'
+                fields=["region", "credit_class", "key", "industry", "organisation"], name="target_region_class_idx"
             ),
         ),
     ]

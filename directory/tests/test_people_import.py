@@ -166,9 +166,19 @@ def test_the_upload_page_and_error_report(client, setup, settings, tmp_path):
         },
     )
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
-    assert "不存在所" in page and "新增1" in page
     job_id = int(response["Location"].split("job=")[1])
+    queued = client.get(response["Location"]).content.decode()  # a background job: queued, with its progress bar
+    assert 'data-testid="import-state"' in queued and "<progress" in queued and "hx-get" in queued
+    assert not Inspector.objects.exists()
+    from jobs.models import Job
+    from jobs.runner import claim_next, run_job
+
+    job = claim_next()
+    assert job is not None and job.pk == job_id
+    assert run_job(job).state == "done"
+    assert Job.objects.get(pk=job_id).done == 2
+    page = client.get(response["Location"]).content.decode()
+    assert "不存在所" in page and "新增1" in page and "hx-get" not in page.split('id="people-import-status"')[1][:80]
     report = client.get(reverse("people-import-errors", args=[job_id]) + "?format=csv")
     assert report.status_code == 200 and "unknown_unit" in report.content.decode("utf-8-sig")
     assert client.get(reverse("people-import-errors", args=[job_id])).status_code == 200

@@ -30,15 +30,33 @@ NAV = {
         "catalog",
         "plans",
         "tasks",
+        "inspections",
         "calendar",
         "refdata",
     ],
     "organiser": ["home", "orgs", "targets", "inspectors", "catalog", "tasks", "calendar", "refdata"],
     "participant": ["home", "orgs", "targets", "inspectors", "catalog", "calendar", "refdata"],
-    "inspector": ["home", "orgs", "catalog", "calendar", "refdata"],
-    "approver": ["home", "orgs", "targets", "inspectors", "catalog", "plans", "tasks", "calendar", "refdata"],
+    "inspector": ["home", "orgs", "catalog", "inspections", "calendar", "refdata"],
+    "approver": [
+        "home",
+        "orgs",
+        "targets",
+        "inspectors",
+        "catalog",
+        "plans",
+        "tasks",
+        "inspections",
+        "calendar",
+        "refdata",
+    ],
     "auditor": ["home", "orgs", "targets", "inspectors", "catalog", "tasks", "calendar", "refdata", "audit"],
 }
+# oversight: the dashboard, before the calendar, for the roles holding oversight.view
+for _role in ("coordinator", "approver", "auditor"):
+    NAV[_role].insert(NAV[_role].index("calendar"), "oversight")
+# assignments: "My checks" (checks.enter) and "Confirmations" (assignments.confirm), before the oversight and calendar
+NAV["inspector"].insert(NAV["inspector"].index("calendar"), "checks")
+NAV["participant"].insert(NAV["participant"].index("calendar"), "confirmations")
 
 
 def sign_in(page, username: str) -> None:

@@ -32,13 +32,25 @@ NAV = {
         "catalog",
         "plans",
         "tasks",
+        "inspections",
         "calendar",
         "refdata",
     },
     "organiser": {"home", "orgs", "targets", "inspectors", "catalog", "tasks", "calendar", "refdata"},
     "participant": {"home", "orgs", "targets", "inspectors", "catalog", "calendar", "refdata"},
-    "inspector": {"home", "orgs", "catalog", "calendar", "refdata"},
-    "approver": {"home", "orgs", "targets", "inspectors", "catalog", "plans", "tasks", "calendar", "refdata"},
+    "inspector": {"home", "orgs", "catalog", "inspections", "calendar", "refdata"},
+    "approver": {
+        "home",
+        "orgs",
+        "targets",
+        "inspectors",
+        "catalog",
+        "plans",
+        "tasks",
+        "inspections",
+        "calendar",
+        "refdata",
+    },
     "auditor": {"home", "orgs", "targets", "inspectors", "catalog", "tasks", "calendar", "refdata", "audit"},
 }
 PANELS = {
@@ -47,9 +59,17 @@ PANELS = {
     "organiser": {"tasks"},
     "participant": {"assignments"},
     "inspector": {"checks"},
-    "approver": {"approvals"},
+    "approver": {"approvals", "publication"},
     "auditor": {"witness"},
 }
+# oversight: the dashboard for the roles holding oversight.view; the deadlines panel for every role with orgs.view
+for _role in ("coordinator", "approver", "auditor"):
+    NAV[_role].add("oversight")
+for _panels in PANELS.values():
+    _panels.add("deadlines")
+# assignments: "My checks" (checks.enter) and "Confirmations" (assignments.confirm)
+NAV["inspector"].add("checks")
+NAV["participant"].add("confirmations")
 
 
 @pytest.mark.parametrize("role", sorted(NAV))

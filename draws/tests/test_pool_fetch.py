@@ -1,0 +1,70 @@
+"""The fast paths that freeze a pool: key ordering and the aggregated read give what the plain ones give."""
+
+import random
+
+import numpy as np
+import pytest
+
+from directory.models import Target
+from draws import services
+from draws.tests.helpers import make_firms, make_task
+from suiji_draw import candidate_digest
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _keys(rng, n):
+    keys = set()
+    while len(keys) < n:
+        length = rng.choice([15, 18, 18, 18, 3, 1])
+        keys.add("".join(rng.choice(ALPHABET) for _ in range(length)))
+    keys = list(keys)
+    keys += [k[:-1] for k in keys[:20] if len(k) > 1 and k[:-1] not in keys]  # prefixes sort first
+    rng.shuffle(keys)
+    return keys
+
+
+def test_the_packed_order_is_code_point_order():
+    rng = random.Random(5)
+    for _ in range(20):
+        keys = _keys(rng, 500)
+        order, checked = services._key_order(keys)
+        assert [keys[i] for i in order] == sorted(keys)
+        assert checked
+
+
+def test_duplicates_empty_long_and_non_ascii_keys_are_not_vouched_for():
+    assert services._key_order(["B", "A", "B"])[1] is False
+    assert services._key_order(["B", "", "A"])[1] is False
+    long = ["A" * 19, "B", "A"]
+    order, checked = services._key_order(long)
+    assert [long[i] for i in order] == sorted(long) and checked is False
+    odd = ["甲", "B", "A"]
+    order, checked = services._key_order(odd)
+    assert [odd[i] for i in order] == sorted(odd) and checked is False
+
+
+@pytest.mark.django_db
+def test_the_aggregated_read_equals_the_row_by_row_read(world):
+    firms = make_firms(world.county, 120)
+    task = make_task(world, scope={}, stratify_by="credit_class", force_complaints=5)
+    weights = services.check_weights({"class": {"A": 1, "B": 2, "C": 4, "D": 8}, "abnormal": 3})
+    weight, forced = services._weight_expression(weights, task.force_complaints)
+    qs = (
+        services.scope_queryset(task)
+        .order_by()
+        .annotate(draw_weight=weight, draw_forced=forced)
+        .values_list("key", "draw_digest", "draw_weight", "credit_class", "draw_forced")
+    )
+    sql, params = qs.query.sql_with_params()
+    assert services._fetch_aggregated(sql, params, "credit_class") is None  # a missing digest: read row by row
+    for t in firms:
+        Target.objects.filter(key=t.key).update(draw_digest=candidate_digest(t.key))
+    rows = services._fetch_rows(sql, params)
+    agg = services._fetch_aggregated(sql, params, "credit_class")
+    assert agg is not None
+    assert agg[0] == rows[0] and agg[3] == list(rows[3])
+    assert np.array_equal(agg[1], np.array(rows[1], dtype=np.int64))
+    assert np.array_equal(agg[2], np.array(rows[2], dtype=np.int64))
+    assert np.array_equal(agg[4], np.array(rows[4], dtype=bool))
+    assert agg[5] is True and rows[5] is False

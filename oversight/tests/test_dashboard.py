@@ -1,0 +1,126 @@
+"""The dashboard's numbers, their drill-down lists, and the typed API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from directory.models import Target
+from oversight import stats
+from oversight.tests.conftest import make_draw
+
+EXPECTED = {
+    "items_listed": 4,
+    "items_covered": 3,
+    "items_uncovered": 1,
+    "plan_lines": 2,
+    "tasks": 2,
+    "joint_tasks": 1,
+    "drawn": 7,
+    "checked": 5,
+    "published": 3,
+    "not_complete": 4,
+    "joint_checks": 2,
+    "problems": 1,
+    "published_late": 1,
+    "overdue": 1,
+    "inspectors": 2,
+    "multi_firms": 1,
+}
+
+
+def test_the_dashboard_shows_every_indicator_of_the_fixture(client, data):
+    client.force_login(data.world.users["coordinator"])
+    page = client.get(reverse("oversight") + f"?year={data.year}").content.decode()
+    shown = dict(re.findall(r'data-testid="n-([a-z_]+)">(\d+)', page))
+    assert {k: int(v) for k, v in shown.items()} == EXPECTED
+    assert "vendor/chart.js-4.6.1/chart.umd.min.js" in page and "cdn" not in page.lower()
+    assert 'data-testid="rate-coverage">75%' in page
+    assert 'data-testid="rate-entry">50%' in page
+
+
+@pytest.mark.parametrize("metric", sorted(EXPECTED))
+def test_each_number_drills_down_to_as_many_records(client, data, metric):
+    client.force_login(data.world.users["auditor"])
+    response = client.get(reverse("oversight-drill", args=[metric]) + f"?year={data.year}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r'data-testid="drill-total">(\d+)<', page).group(1) == str(EXPECTED[metric])
+    assert page.count('data-testid="row"') == EXPECTED[metric]
+
+
+def test_the_drill_down_is_paginated(client, data):
+    w = data.world
+    many = [Target.objects.create(organisation=w.county, key=f"91411722MB4{i:07d}", name=f"批量{i}") for i in range(60)]
+    task = data.tasks["a"]
+    extra = task.__class__.objects.create(
+        organisation=w.county, department=w.market, name="大任务", params={}, created_by=w.users["coordinator"],
+        state="drawn", window_start=task.window_start, window_end=task.window_end,
+    )  # fmt: skip
+    make_draw(extra, w.users["coordinator"], 1, many, 600)
+    client.force_login(w.users["coordinator"])
+    url = reverse("oversight-drill", args=["drawn"]) + f"?year={data.year}"
+    first = client.get(url).content.decode()
+    assert 'data-testid="drill-total">67<' in first and first.count('data-testid="row"') == 50
+    second = client.get(url + "&page=2").content.decode()
+    assert second.count('data-testid="row"') == 17
+
+
+def test_a_department_filter_narrows_every_number(client, data):
+    w = data.world
+    s = stats.scope_for(w.users["coordinator"], {"year": str(data.year), "dept": str(w.tax.pk)})
+    counts = stats.indicators(s)["counts"]
+    assert counts["drawn"] == 3 and counts["published"] == 1 and counts["items_listed"] == 1
+    assert counts["multi_firms"] == 1  # f0 was also checked by the market bureau
+
+
+def test_other_organisations_are_404_and_bad_input_is_400(client, data):
+    w = data.world
+    client.force_login(w.users["outsider"])
+    assert client.get(reverse("oversight") + f"?org={w.county.pk}").status_code == 404
+    assert client.get(reverse("oversight-drill", args=["drawn"]) + f"?org={w.county.pk}").status_code == 404
+    client.force_login(w.users["coordinator"])
+    assert client.get(reverse("oversight") + f"?dept={w.other_market.pk}").status_code == 404
+    bad = client.get(reverse("oversight") + "?from=2026-05-01&to=2026-01-01")
+    assert bad.status_code == 400 and "截止日期不能早于起始日期" in bad.content.decode()
+    assert client.get(reverse("oversight-drill", args=["nope"])).status_code == 404
+
+
+def test_the_api_gives_the_same_numbers_typed(client, data):
+    w = data.world
+    client.force_login(w.users["approver"])
+    body = client.get(f"/api/oversight/indicators?year={data.year}").json()
+    assert body["counts"] == EXPECTED
+    assert body["planned_targets"] == 5 and body["declared_staff"] == 4
+    assert body["rates"]["completion"] == round(3 / 7, 4)
+    assert body["rates"]["problem_rate"] == round(1 / 3, 4)
+    assert {r["code"]: r["achieved"] for r in body["item_ratios"]} == {"M1": 0.4, "M2": 0.15, "T1": 0.15}
+    table = client.get(f"/api/oversight/tables/progress?year={data.year}").json()
+    assert table["total"][9] == 7
+    depts = client.get(f"/api/oversight/departments?year={data.year}").json()
+    assert {d["department"]: d["drawn"] for d in depts} == {w.market.name: 4, w.tax.name: 3}
+    bad = client.get("/api/oversight/indicators?from=x")
+    assert bad.status_code == 400 and bad.json()["message_zh"]
+    assert client.get(f"/api/oversight/indicators?org={w.other_county.pk}").status_code == 404
+    assert client.get("/api/oversight/tables/nope").status_code == 404
+
+
+def test_the_cached_figures_follow_every_audited_write(client, data):
+    from inspections import services as insp
+
+    w = data.world
+    client.force_login(w.users["coordinator"])
+    url = reverse("oversight") + f"?year={data.year}"
+    assert 'data-testid="n-published">3<' in client.get(url).content.decode()
+    insp.do_approve_record(w.users["approver"], data.records["a2"])
+    insp.do_publish_record(w.users["approver"], data.records["a2"])
+    assert 'data-testid="n-published">4<' in client.get(url).content.decode()
+
+
+def test_the_grouped_counts_equal_the_metric_querysets(data):
+    s = stats.scope_for(data.world.users["coordinator"], {"year": str(data.year)})
+    fast = stats._fast_counts(s)
+    for key in stats.FAST:
+        assert fast[key] == stats.METRICS[key].queryset(s).count(), key
