@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 DEMO_FIRMS ?= 5000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install messages migrate demo test test-sqlite test-postgres lint chromium bench clean
+.PHONY: run install messages migrate demo test test-sqlite test-postgres lint chromium bench bench-full clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,10 +58,30 @@ test-postgres: install chromium
 
 test: lint test-sqlite test-postgres
 
+# `make bench` runs every benchmark at a scale that finishes in minutes; `make bench-full` at the
+# scale of the figures in docs/BENCHMARKS.md (a million firms: about an hour on two cores).
+BENCH_FIRMS ?= 100000
+BENCH_ENGINE_N ?= 1000000
+
 bench: install
+	@bash scripts/ensure-wrk.sh
 	$(PY) bench/bench_smoke.py
-	@if [ -f bench/bench_engine.py ]; then $(PY) bench/bench_engine.py; fi
+	$(PY) bench/bench_engine.py --n $(BENCH_ENGINE_N) --verify-n $$(( $(BENCH_FIRMS) / 10 ))
+	$(PY) bench/bench_draw.py --firms $(BENCH_FIRMS) --repeat 3
+	$(PY) bench/bench_import.py --n $(BENCH_FIRMS)
+	$(PY) bench/bench_directory.py --firms $(BENCH_FIRMS)
+	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_portal.py --firms $(BENCH_FIRMS) --results $$(( $(BENCH_FIRMS) / 10 ))
 	$(PY) bench/bench_oversight.py
+	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
+		$(PY) bench/bench_draw.py --firms $(BENCH_FIRMS) --repeat 3 --postgres; \
+		$(PY) bench/bench_import.py --n $(BENCH_FIRMS) --postgres; \
+		$(PY) bench/bench_directory.py --firms $(BENCH_FIRMS) --postgres; \
+	else echo "SKIPPED: PostgreSQL is not reachable at $(PG_URL); its benchmarks were skipped."; fi
+
+bench-full:
+	$(MAKE) bench BENCH_FIRMS=1000000 BENCH_ENGINE_N=10000000
+	$(PY) bench/bench_oversight.py --full
 
 clean:
 	rm -rf $(VENV) var

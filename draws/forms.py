@@ -193,17 +193,57 @@ class LineTaskForm(forms.Form):
         label=_("Checks until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     exclude_inspected_days = exclude_days_field()
+    risk = forms.ChoiceField(
+        label=_("Risk policy"),
+        required=False,
+        choices=[
+            ("none", _("The line's ratio for every firm")),
+            ("class_ratios", _("A ratio per credit class")),
+            ("class_weights", _("The line's ratio, weighted by credit class")),
+            ("both", _("A ratio per credit class, weighted by credit class")),
+        ],
+    )
+    ratio_A = forms.DecimalField(label="A", required=False, min_value=0, max_value=1, decimal_places=4)
+    ratio_B = forms.DecimalField(label="B", required=False, min_value=0, max_value=1, decimal_places=4)
+    ratio_C = forms.DecimalField(label="C", required=False, min_value=0, max_value=1, decimal_places=4)
+    ratio_D = forms.DecimalField(label="D", required=False, min_value=0, max_value=1, decimal_places=4)
+    weight_A = forms.IntegerField(label="A", required=False, min_value=1, max_value=1000, initial=1)
+    weight_B = forms.IntegerField(label="B", required=False, min_value=1, max_value=1000, initial=2)
+    weight_C = forms.IntegerField(label="C", required=False, min_value=1, max_value=1000, initial=4)
+    weight_D = forms.IntegerField(label="D", required=False, min_value=1, max_value=1000, initial=8)
+    force_complaints = forms.IntegerField(
+        label=_("Always include firms with at least this many complaints"), required=False, min_value=1, max_value=1000
+    )
     is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
     selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not self.errors and data.get("ratio") is None and not data.get("count"):
+        risk = data.get("risk") or "none"
+        if (
+            not self.errors
+            and risk not in ("class_ratios", "both")
+            and data.get("ratio") is None
+            and not data.get("count")
+        ):
             raise forms.ValidationError(_("Give a sampling ratio or a number of targets."))
+        if not self.errors and risk in ("class_ratios", "both"):
+            missing = [c for c in CLASSES if data.get(f"ratio_{c}") is None]
+            if missing:
+                raise forms.ValidationError(_("Give a ratio for every credit class."))
         return data
 
     def overrides(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        risk = data.pop("risk", None) or "none"
+        ratios = {c: data.pop(f"ratio_{c}", None) for c in CLASSES}
+        weights = {c: data.pop(f"weight_{c}", None) or 1 for c in CLASSES}
+        if risk in ("class_ratios", "both"):
+            data["class_ratios"] = {c: str(v) for c, v in ratios.items()}
+        if risk in ("class_weights", "both"):
+            data["class_weights"] = weights
+        if not data.get("force_complaints"):
+            data.pop("force_complaints", None)
         if data.get("ratio") is not None:
             data.pop("count", None)
         else:

@@ -72,7 +72,11 @@ LINE_OVERRIDES = {
     "is_public",
     "selection_publication",
     "exclude_inspected_days",
+    "class_ratios",
+    "class_weights",
+    "force_complaints",
 }
+CLASSES = ("A", "B", "C", "D")
 
 
 def _refuse(code: str, zh: str, en: str, status: int = 422) -> WorkflowError:
@@ -340,6 +344,31 @@ def preview(task: Task, on: dt.date | None = None) -> dict[str, Any]:
 # --- tasks from plan lines ---------------------------------------------------------------------------
 
 
+def _risk_policy(ratio: Any, count: Any, overrides: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """The task's design from the line's ratio or count and the organiser's risk policy (draws issue):
+    ``class_ratios`` (a ratio per credit class A–D, stratified by class) and/or ``class_weights`` (a risk
+    weight per class, weighted selection without replacement)."""
+    from draws.services import check_weights
+
+    class_ratios = overrides.get("class_ratios") or None
+    class_weights = overrides.get("class_weights") or None
+    weights = check_weights({"class": dict(class_weights)}) if class_weights else {}
+    method = "weighted" if class_weights else "uniform"
+    if class_ratios:
+        if not isinstance(class_ratios, dict) or set(class_ratios) - set(CLASSES) or not class_ratios:
+            raise _refuse("bad_class_ratios", "分类比例须对应信用风险分类 A–D。", "Class ratios are for classes A–D.")
+        strata = []
+        for cls in CLASSES:
+            if cls in class_ratios:
+                value = _line_params(class_ratios[cls], None)["parts"][0]["overall"]["ratio"]
+                strata.append({"stratum": cls, "ratio": value})
+        part = {"name": "main", "method": method, "recent": "keep", "overall": None, "strata": strata}
+        return {"parts": [part]}, StratifyBy.CREDIT_CLASS, weights
+    params = _line_params(ratio, count)
+    params["parts"][0]["method"] = method
+    return params, StratifyBy.NONE, weights
+
+
 def _line_params(ratio: Any, count: Any) -> dict[str, Any]:
     if ratio not in (None, ""):
         try:
@@ -410,7 +439,7 @@ def build_task_from_line(user: Any, line: Any, **overrides: Any) -> tuple[Task, 
         ratio, count = overrides.get("ratio"), overrides.get("count")
     else:
         ratio, count = line.ratio, line.count
-    params_dict = _line_params(ratio, count)
+    params_dict, stratify_by, weights = _risk_policy(ratio, count, overrides)
     params = check_params(params_dict)
     check_ratio_floor(params)
     scope = dict(line.scope or {}) if line.kind != LineKind.UNDIRECTED else {}
@@ -429,8 +458,9 @@ def build_task_from_line(user: Any, line: Any, **overrides: Any) -> tuple[Task, 
         notice=default_notice(line) if notice in (None, "") else str(notice)[:20000],
         scope=scope,
         params=params_dict,
-        stratify_by=StratifyBy.NONE,
-        weights={},
+        stratify_by=stratify_by,
+        weights=weights,
+        force_complaints=overrides.get("force_complaints") or None,
         is_public=overrides.get("is_public", True),
         selection_publication=overrides.get("selection_publication") or "with_notice",
         plan_line=line,

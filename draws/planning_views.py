@@ -44,6 +44,7 @@ def _initial(line: Any) -> dict[str, Any]:
         "window_end": line.window_end,
         "is_public": True,
         "selection_publication": "with_notice",
+        "risk": "none",
     }
 
 

@@ -15,3 +15,10 @@ class InspectionsConfig(AppConfig):
         audit.track(Attachment)
         audit.track(FollowUp)
         audit.track(RiskRule)
+
+        from django.apps import apps
+
+        if apps.is_installed("web"):
+            from inspections import pending
+
+            pending.register()

@@ -19,7 +19,7 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.permissions import can_see_org, has_perm
@@ -135,29 +135,11 @@ def may_enter(user: Any, task: Task, selection: Selection) -> bool:
         return True
     if inspector is None:
         return False
-    if apps.is_installed("assignments"):
-        try:
-            assignment = apps.get_model("assignments", "Assignment")
-            rows = assignment.objects.filter(task=task)
-            for lookup in ("inspector__user", "inspectors__user", "team__members__user", "members__user"):
-                try:
-                    found = rows.filter(**{lookup: user})
-                    found = (
-                        found.filter(Q(target=selection.target) | Q(selection=selection))
-                        if _has_fields(assignment, "target", "selection")
-                        else found
-                    )
-                    return found.exists()
-                except Exception:  # noqa: BLE001 - the lookup does not exist in this schema
-                    continue
-        except LookupError:
-            pass
+    from assignments.services import has_matching, is_assigned
+
+    if has_matching(task):
+        return is_assigned(user, task, selection)
     return inspector.organisation_id == task.organisation_id or can_see_org(user, task.organisation)
-
-
-def _has_fields(model: Any, *names: str) -> bool:
-    have = {f.name for f in model._meta.get_fields()}
-    return all(n in have for n in names)
 
 
 # --- deadlines -----------------------------------------------------------------------------------

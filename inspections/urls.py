@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task_overview, name="inspection-task"),
     path("tasks/<int:task_id>/visit/<str:key>/", views.record_form, name="inspection-record-form"),
     path("records/<int:record_id>/", views.record_detail, name="inspection-record"),
+    path("records/<int:record_id>/signature/", views.record_signature, name="inspection-signature"),
     path("records/<int:record_id>/approve/", views.record_approve, name="inspection-approve"),
     path("records/<int:record_id>/return/", views.record_return, name="inspection-return"),
     path("records/<int:record_id>/publish/", views.record_publish, name="inspection-publish"),

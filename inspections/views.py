@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,9 +253,33 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             "can_correct": has_perm(request.user, "checks.enter"),
             "categories": ResultCategory.choices,
             "method_labels": [str(Method(m).label) for m in record.methods if m in Method.values],
+            "signature_is_image": files.extension(record.signature_file) in ("png", "jpg", "jpeg"),
             "active": "inspections",
         },
     )
+
+
+def record_signature(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The stored signature (drawn PNG or uploaded scan) of a record, for those who may read the record."""
+    if (r := _signed_in(request)) is not None:
+        return r
+    _reader(request)
+    record = services.visible_records(request.user).filter(pk=record_id).first()
+    if record is None or not record.signature_file:
+        raise Http404
+    ext = files.extension(record.signature_file)
+    content_type = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "pdf": "application/pdf"}.get(ext)
+    if content_type is None:
+        raise Http404
+    try:
+        handle = default_storage.open(record.signature_file, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def approvals(request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,7 @@ or carriage return) is prefixed with an apostrophe.
 
 The firm directory itself is not a dataset: firms are found one at a time by
 the firm search, and appear in open data only where they were drawn in a
-public draw (``selections``) or, once that app exists, in published results.
+public draw (``selections``) or in published results (``results``).
 """
 
 from __future__ import annotations
@@ -138,6 +138,81 @@ def selection_rows() -> Iterator[dict[str, Any]]:
         }
 
 
+def plan_rows() -> Iterator[dict[str, Any]]:
+    """One row per line of every published or superseded plan version (a version without lines: one row)."""
+    groups = sections.plan_versions() or []
+    for group in groups:
+        for plan in group["versions"]:
+            head = {
+                "plan_id": plan.pk,
+                "organisation": plan.organisation.name,
+                "year": plan.year,
+                "version": plan.number,
+                "status": plan.status,
+                "title": plan.display_title,
+                "reason": plan.reason,
+                "published_at": _iso(plan.published_at),
+            }
+            lines = list(plan.lines.all())
+            if not lines:
+                yield {**head, **dict.fromkeys(PLAN_LINE_FIELDS)}
+            for line in lines:
+                yield {
+                    **head,
+                    "line": line.order,
+                    "line_name": line.name,
+                    "kind": line.kind,
+                    "item_codes": ";".join(v.item.code for v in line.items.all()),
+                    "objects": line.objects_text,
+                    "ratio": None if line.ratio is None else str(line.ratio),
+                    "count": line.count,
+                    "window_start": _iso(line.window_start),
+                    "window_end": _iso(line.window_end),
+                    "departments": ";".join([line.lead_department.name] + [d.name for d in line.departments.all()]),
+                }
+
+
+PLAN_LINE_FIELDS = (
+    "line",
+    "line_name",
+    "kind",
+    "item_codes",
+    "objects",
+    "ratio",
+    "count",
+    "window_start",
+    "window_end",
+    "departments",
+)
+
+
+def result_rows() -> Iterator[dict[str, Any]]:
+    """Every published result version; nothing about the people who entered or approved it."""
+    found = sections.results_section()
+    if found is None:
+        return
+    labels = sections.result_category_labels()
+    for r in found.select_related("item_version__item").iterator(chunk_size=2000):
+        yield {
+            "result_id": r.pk,
+            "task_id": r.record.task_id,
+            "task_name": r.record.task.name,
+            "organisation": r.organisation.name,
+            "key": r.target.key,
+            "name": r.target.name,
+            "item_code": r.item_version.item.code,
+            "item_name": r.item_version.name,
+            "category": r.category,
+            "category_label": labels.get(r.category, r.category),
+            "version": r.version,
+            "correction_reason": r.correction_reason,
+            "superseded_by": r.superseded_by_id,
+            "checked_on": _iso(r.record.checked_on),
+            "published_at": _iso(r.published_at),
+            "firm_url": reverse("portal-firm", args=[r.target.key]),
+        }
+
+
 def _f(name: str, type_: Any, description: Any, example: Any) -> Field:
     return Field(name, type_, description, example)
 
@@ -236,6 +311,79 @@ DATASETS: dict[str, Dataset] = {
                 _f("forced", "string", _("Why the firm was included without chance; empty if drawn"), ""),
             ),
             selection_rows,
+        ),
+        Dataset(
+            "plans",
+            _("Annual plans"),
+            _(
+                "Every published version of the annual random-inspection plans (计划公告), one row per line; "
+                "an adjusted plan is a new version with its reason, and superseded versions stay listed."
+            ),
+            (
+                _f("plan_id", "integer", _("Number of the plan version"), 3),
+                _f("organisation", "string", _("Organisation whose plan it is"), "上蔡县"),
+                _f("year", "integer", _("Year of the plan"), 2026),
+                _f("version", "integer", _("Version number; each adjustment adds one"), 2),
+                _f("status", "string", _("published (in force) or superseded"), "published"),
+                _f("title", "string", _("Title of the plan"), "2026年度双随机抽查工作计划"),
+                _f("reason", "string", _("Reason for the adjustment; empty for the first version"), "新增联合抽查"),
+                _f(
+                    "published_at",
+                    OPT_STR,
+                    _("When this version was published (ISO 8601)"),
+                    "2026-01-15T08:00:00+00:00",
+                ),
+                _f("line", ("integer", "null"), _("Number of the line in the plan; null if it has none"), 1),
+                _f("line_name", OPT_STR, _("Name of the line"), "食品经营者随机抽查"),
+                _f("kind", OPT_STR, _("directed, undirected or combined"), "undirected"),
+                _f("item_codes", OPT_STR, _("Codes of the line's inspection items, separated by ';'"), "SC-0001"),
+                _f("objects", OPT_STR, _("Objects to be inspected"), "食品经营者"),
+                _f("ratio", OPT_STR, _("Sampling ratio, a decimal fraction; null if a number is given"), "0.0500"),
+                _f("count", ("integer", "null"), _("Number of targets; null if a ratio is given"), None),
+                _f("window_start", OPT_STR, _("First day of the period (ISO 8601)"), "2026-03-01"),
+                _f("window_end", OPT_STR, _("Last day of the period (ISO 8601)"), "2026-06-30"),
+                _f(
+                    "departments",
+                    OPT_STR,
+                    _("Lead department, then participating ones, separated by ';'"),
+                    "上蔡县市场监督管理局",
+                ),
+            ),
+            plan_rows,
+        ),
+        Dataset(
+            "results",
+            _("Inspection results"),
+            _(
+                "Every published result (结果公告) per firm and inspection item; a correction is a new version "
+                "and the corrected version stays, with the number of the version that corrected it."
+            ),
+            (
+                _f("result_id", "integer", _("Number of the result version"), 120),
+                _f("task_id", "integer", _("Task number"), 7),
+                _f("task_name", "string", _("Task name"), "2026年食品经营者随机抽查"),
+                _f("organisation", "string", _("Organisation that published the result"), "上蔡县"),
+                _f("key", "string", _("USCC or registration number of the firm"), "91411722MA00000012"),
+                _f("name", "string", _("Firm name"), "上蔡县某某店"),
+                _f("item_code", "string", _("Code of the inspection item"), "SC-0001"),
+                _f("item_name", "string", _("Inspection item"), "食品经营许可情况检查"),
+                _f("category", "string", _("Result category code (see the result notices)"), "no_problem"),
+                _f("category_label", "string", _("Result category as published"), "未发现问题"),
+                _f("version", "integer", _("Version of the result; above 1 for a correction"), 1),
+                _f("correction_reason", "string", _("Reason for the correction; empty for a first version"), ""),
+                _f(
+                    "superseded_by",
+                    ("integer", "null"),
+                    _("result_id of the correcting version; null if current"),
+                    None,
+                ),
+                _f("checked_on", OPT_STR, _("Date of the check (ISO 8601)"), "2026-04-02"),
+                _f(
+                    "published_at", "string", _("When the result was published (ISO 8601)"), "2026-04-20T08:00:00+00:00"
+                ),
+                _f("firm_url", "string", _("Path of the firm's public page"), "/portal/firms/91411722MA00000012/"),
+            ),
+            result_rows,
         ),
     )
 }

@@ -55,6 +55,31 @@ def plans_section(organisation: Any = None) -> Any:
     return services.published_plans(organisation=organisation)
 
 
+def plan_versions(organisation: Any = None) -> Any:
+    """Published plan versions with their lines, grouped per organisation and year (newest version first).
+
+    A list of ``{"organisation", "year", "versions": [plan, ...]}``; each plan carries its ``lines``
+    (items and departments prefetched) and, for an adjustment, its ``reason``. None without the plans app.
+    """
+    found = plans_section(organisation)
+    if found is None:
+        return None
+    from catalog.models import ItemVersion
+
+    found = found.prefetch_related(
+        Prefetch("lines__items", ItemVersion.objects.select_related("item")),
+        "lines__lead_department",
+        "lines__departments",
+    )
+    groups: dict[tuple[int, int], dict[str, Any]] = {}
+    for plan in found:
+        group = groups.setdefault(
+            (plan.organisation_id, plan.year), {"organisation": plan.organisation, "year": plan.year, "versions": []}
+        )
+        group["versions"].append(plan)
+    return list(groups.values())
+
+
 # --- 任务公告: task notices --------------------------------------------------------------------------------
 
 
@@ -66,9 +91,19 @@ def tasks_section() -> QuerySet:
         Task.objects.filter(is_public=True)
         .filter(~Q(state=TaskState.DRAFT) | Q(pk__in=Draw.objects.values("task_id")))
         .select_related("organisation", "department")
-        .prefetch_related(Prefetch("draws", Draw.objects.defer(*HEAVY_DRAW_FIELDS).order_by("number")))
+        .prefetch_related(
+            Prefetch("draws", Draw.objects.defer(*HEAVY_DRAW_FIELDS).order_by("number")),
+            Prefetch("items", _task_items()),
+        )
         .order_by("-created", "-id")
     )
+
+
+def _task_items() -> QuerySet:
+    """A task's items (every department's in a joint task), with the department responsible for each."""
+    from catalog.models import ItemVersion
+
+    return ItemVersion.objects.select_related("item", "item__department").order_by("item__department_id", "item__code")
 
 
 def public_draws_section() -> QuerySet:
@@ -136,10 +171,33 @@ def firm_draws(target_id: int) -> list[Any]:
 # --- 结果公告: published results (hook) --------------------------------------------------------------------
 
 
-def results_section(target: Any = None) -> Any:
-    """Published inspection results, or None when the inspections app is not installed."""
+def results_section(target: Any = None, task: Any = None) -> Any:
+    """Published inspection results (optionally of one firm or one task), or None without the inspections app.
+
+    Only published versions are returned; a corrected version stays, marked by its ``superseded_by``.
+    Nothing about the people who entered or approved a result is selected.
+    """
     if not section_enabled("results"):
         return None
     from inspections import services  # type: ignore[import-not-found]
 
-    return services.published_results(target=target)
+    qs = services.published_results(target=target)
+    if task is not None:
+        qs = qs.filter(record__task=task)
+    return qs
+
+
+def result_category_labels() -> dict[str, str]:
+    """Result category labels in the current language, built once (``get_category_display`` per row is slow)."""
+    from inspections.models import ResultCategory  # type: ignore[import-not-found]
+
+    return {value: str(label) for value, label in ResultCategory.choices}
+
+
+def with_labels(results: Any) -> list[Any]:
+    """The results as a list, each with ``category_label`` set."""
+    labels = result_category_labels()
+    rows = list(results)
+    for r in rows:
+        r.category_label = labels.get(r.category, r.category)
+    return rows

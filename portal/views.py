@@ -17,6 +17,8 @@ from portal import opendata, sections
 from portal.search import search_firms
 
 PUBLIC_MAX_AGE = 60
+RESULTS_PER_PAGE = 50
+FIRM_RESULTS_LIMIT = 1000
 
 
 def public_page(view):  # type: ignore[no-untyped-def]
@@ -66,10 +68,10 @@ def item(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_safe
 @public_page
 def plans(request: HttpRequest) -> HttpResponse:
-    found = sections.plans_section()
-    if found is None:
+    groups = sections.plan_versions()
+    if groups is None:
         raise Http404
-    return _render(request, "plans.html", {"plans": list(found[:200])}, "plans")
+    return _render(request, "plans.html", {"groups": groups}, "plans")
 
 
 @require_safe
@@ -82,10 +84,20 @@ def tasks(request: HttpRequest) -> HttpResponse:
 @require_safe
 @public_page
 def results(request: HttpRequest) -> HttpResponse:
-    found = sections.results_section()
-    if found is None:
-        raise Http404
-    return _render(request, "results.html", {"results": list(found[:200])}, "results")
+    task = None
+    task_id = request.GET.get("task", "")
+    if task_id:
+        if not task_id.isdigit():
+            raise Http404
+        from draws.models import Task
+
+        task = get_object_or_404(Task.objects.select_related("organisation"), pk=int(task_id))
+    found = sections.results_section(task=task)
+    if found is None or (task is not None and not found.exists()):
+        raise Http404  # a task without published results is not named here (it may be a draft)
+    page = Paginator(found, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = sections.with_labels(page.object_list)
+    return _render(request, "results.html", {"page": page, "task": task}, "results")
 
 
 @require_safe
@@ -112,7 +124,7 @@ def firm(request: HttpRequest, key: str) -> HttpResponse:
         **labels,
         "firm": target,
         "draws": sections.firm_draws(target["id"]),
-        "results": None if results is None else list(results[:200]),
+        "results": None if results is None else sections.with_labels(results[:FIRM_RESULTS_LIMIT]),
     }
     return _render(request, "firm.html", context, "firms")
 

@@ -418,3 +418,43 @@ def test_the_yearly_cap_counts_only_this_branch_of_the_tree(world):
     assert planning.capped_exclusions(task, [firm_key(world.county, 1)], [False]) == {firm_key(world.county, 1): "cap"}
     assert planning.capped_exclusions(task, [firm_key(world.county, 1)], [True]) == {}  # forced firms stay in
     assert planning.visits_this_year(task, 2000).count() == 0
+
+
+def test_a_task_from_a_line_takes_the_organisers_risk_policy(world, tmp_path):
+    make_firms(world.county, 200)
+    line = joint_line(world)
+    task = planning.do_create_task_from_line(
+        world.users["coordinator"],
+        line,
+        class_ratios={"A": "0.05", "B": "0.1", "C": "0.2", "D": "0.5"},
+        class_weights={"A": 1, "B": 2, "C": 4, "D": 8},
+        force_complaints=5,
+    )
+    part = task.params["parts"][0]
+    assert task.stratify_by == "credit_class" and part["method"] == "weighted" and part["overall"] is None
+    assert [s["stratum"] for s in part["strata"]] == ["A", "B", "C", "D"]
+    assert task.weights == {"class": {"A": 1, "B": 2, "C": 4, "D": 8}} and task.force_complaints == 5
+    draw = services.do_draw(
+        services.do_commit(task, world.users["coordinator"]), world.users["coordinator"], WITNESSES, INPUTS
+    )
+    manifest = json.loads(draw.manifest)
+    assert {g["stratum"] for p in manifest["result"]["parts"] for g in p["groups"]} >= {"A", "B", "C", "D"}
+    code, out = verify(draw, tmp_path)
+    assert code == 0, out
+
+
+def test_a_class_ratio_under_five_per_cent_or_an_unknown_class_is_refused(world):
+    line = joint_line(world)
+    before = Task.objects.count()
+    bad = {"A": "0.01", "B": "0.1", "C": "0.2", "D": "0.5"}
+    assert refused(
+        "ratio_too_low", planning.do_create_task_from_line, world.users["coordinator"], line, class_ratios=bad
+    )
+    assert refused(
+        "bad_class_ratios",
+        planning.do_create_task_from_line,
+        world.users["coordinator"],
+        line,
+        class_ratios={"E": "0.1"},
+    )
+    assert Task.objects.count() == before

@@ -361,3 +361,25 @@ def test_the_new_task_page_offers_the_lines_of_the_published_plan(client, world)
     assert f'data-testid="line-{line.pk}"' in client.get("/tasks/new/").content.decode()
     client.force_login(world.users["outsider"])  # another county's coordinator
     assert f'data-testid="line-{line.pk}"' not in client.get("/tasks/new/").content.decode()
+
+
+def test_the_from_line_form_takes_a_risk_policy(client, world):
+    line = joint_line(world)
+    client.force_login(world.users["organiser"])
+    url = reverse("task-from-line", args=[line.pk])
+    form = {
+        "name": "按风险分类抽查",
+        "window_start": line.window_start.isoformat(),
+        "window_end": line.window_end.isoformat(),
+        "selection_publication": "with_notice",
+        "risk": "both",
+        **{f"weight_{c}": w for c, w in zip("ABCD", (1, 2, 4, 8), strict=True)},
+    }
+    missing = client.post(url, {**form, "ratio_A": "0.05"})  # ratios for B, C, D missing
+    assert missing.status_code == 400 and not Task.objects.exists()
+    ratios = {"ratio_A": "0.05", "ratio_B": "0.1", "ratio_C": "0.2", "ratio_D": "0.5"}
+    assert client.post(url, {**form, **ratios, "force_complaints": "3"}).status_code == 302
+    task = Task.objects.get()
+    assert task.stratify_by == "credit_class" and task.weights["class"] == {"A": 1, "B": 2, "C": 4, "D": 8}
+    assert [s["ratio"] for s in task.params["parts"][0]["strata"]] == ["0.05", "0.1", "0.2", "0.5"]
+    assert task.force_complaints == 3

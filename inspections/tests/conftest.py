@@ -1,6 +1,6 @@
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
@@ -22,14 +22,15 @@ class Visit:
     outside: Target
     version: ItemVersion
     points: list
+    others: list = field(default_factory=list)  # (version, points) of the other departments' items
 
 
-def make_version(world, code="SC-01"):
-    item = InspectionItem.objects.create(organisation=world.county, department=world.market, code=code)
+def make_version(world, code="SC-01", department=None, name="食品经营许可情况检查"):
+    item = InspectionItem.objects.create(organisation=world.county, department=department or world.market, code=code)
     version = ItemVersion.objects.create(
         item=item,
         number=1,
-        name="食品经营许可情况检查",
+        name=name,
         category="key",
         ratio_min="0.05",
         methods=["onsite"],
@@ -42,21 +43,31 @@ def make_version(world, code="SC-01"):
     return version, points
 
 
-@pytest.fixture
-def visit(world):
-    Inspector.objects.create(
-        organisation=world.county,
-        department=world.market,
-        name="检查员",
+def make_visit(
+    world,
+    key="91411722MA40000009",
+    name="上蔡县示例食品有限公司",
+    task_name="2026年食品经营者抽查",
+    joint=False,
+    code="SC-01",
+):
+    Inspector.objects.get_or_create(
         user=world.users["inspector"],
-        certificate_no="41000001",
+        defaults={
+            "organisation": world.county,
+            "department": world.market,
+            "name": "检查员",
+            "certificate_no": "41000001",
+        },
     )
-    target = Target.objects.create(organisation=world.county, key="91411722MA40000009", name="上蔡县示例食品有限公司")
-    outside = Target.objects.create(organisation=world.county, key="91411722MA40000017", name="未被抽中的公司")
+    target = Target.objects.create(organisation=world.county, key=key, name=name)
+    outside, _ = Target.objects.get_or_create(
+        key="91411722MA40000017", defaults={"organisation": world.county, "name": "未被抽中的公司"}
+    )
     task = Task.objects.create(
         organisation=world.county,
         department=world.market,
-        name="2026年食品经营者抽查",
+        name=task_name,
         params={},
         created_by=world.users["coordinator"],
         state="drawn",
@@ -76,10 +87,19 @@ def visit(world):
         committed_at=timezone.now(),
     )
     Selection.objects.create(draw=draw, position=1, key=target.key, target=target)
-    version, points = make_version(world)
-    if hasattr(Task, "items"):
-        task.items.add(version)
-    return Visit(world, task, target, outside, version, points)
+    version, points = make_version(world, code)
+    task.items.add(version)
+    others = []
+    if joint:  # a joint visit: the tax department's item is checked at the same visit
+        tax_version, tax_points = make_version(world, "SW-01", world.tax, "纳税申报情况检查")
+        task.items.add(tax_version)
+        others.append((tax_version, tax_points))
+    return Visit(world, task, target, outside, version, points, others)
+
+
+@pytest.fixture
+def visit(world):
+    return make_visit(world)
 
 
 def submission(visit, **extra):
@@ -89,9 +109,9 @@ def submission(visit, **extra):
         idempotency_key=uuid.uuid4().hex,
         checked_on=dt.date.today(),
         methods=["onsite"],
-        item_ids=[visit.version.pk],
-        categories={visit.version.pk: "no_problem"},
-        findings={p.pk: ("ok", "") for p in visit.points},
+        item_ids=[visit.version.pk] + [v.pk for v, _ in visit.others],
+        categories={v.pk: "no_problem" for v in [visit.version] + [v for v, _ in visit.others]},
+        findings={p.pk: ("ok", "") for p in visit.points + [p for _, ps in visit.others for p in ps]},
         signature_kind="missing",
         signature_missing_reason="法定代表人不在场",
     )

@@ -219,6 +219,10 @@ def test_every_dataset_validates_against_its_published_schema(client, portal_wor
     draw = portal_world[2]
     services.do_request_void(draw, portal_world[0].users["coordinator"], "见证人未到场")
     services.do_approve_void(draw, portal_world[0].users["approver"])
+    from portal.tests.test_results_and_plans import adjusted_plan, publish_visit
+
+    adjusted_plan(portal_world[0])
+    publish_visit(portal_world[0], key="91411722MA40000033", code="SC-09", joint=True)
     for name, dataset in opendata.DATASETS.items():
         schema = json.loads(client.get(reverse("portal-data-schema", args=[name])).content)
         rows = json.loads(body(client.get(reverse("portal-data-json", args=[name]))))

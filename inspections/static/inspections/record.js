@@ -79,7 +79,11 @@
     var ctx = pad.getContext("2d");
     var drawing = false;
     ctx.lineWidth = 2;
-    var at = function (e) { var r = pad.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+    var at = function (e) {
+      // The pad is scaled by CSS to the screen's width; map the pointer back to canvas pixels.
+      var r = pad.getBoundingClientRect();
+      return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height];
+    };
     pad.addEventListener("pointerdown", function (e) { drawing = true; var p = at(e); ctx.beginPath(); ctx.moveTo(p[0], p[1]); });
     pad.addEventListener("pointermove", function (e) { if (!drawing) { return; } var p = at(e); ctx.lineTo(p[0], p[1]); ctx.stroke(); });
     var end = function () { if (drawing) { drawing = false; out.value = pad.toDataURL("image/png"); save(); } };
