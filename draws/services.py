@@ -742,8 +742,21 @@ def _sqlite_json() -> bool:
 # --- voiding ------------------------------------------------------------------------------------------
 
 
+def _check_no_records(draw: Draw) -> None:
+    """Once a visit of the draw has a record, the draw stands: the checks happened (results are corrected
+    through new result versions instead)."""
+    if draw.state == DrawState.DRAWN and draw.task.records.exists():
+        raise _refuse(
+            "has_records",
+            "该抽取的检查对象已有检查记录，不能作废；结果有误请更正结果。",
+            "Visits of this draw already have inspection records; it cannot be voided (correct the results instead).",
+            409,
+        )
+
+
 def do_request_void(draw: Draw, user: Any, reason: str) -> Draw:
     check_can_run(user, draw.task)
+    _check_no_records(draw)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise _refuse(
@@ -769,6 +782,7 @@ def do_approve_void(draw: Draw, approver: Any) -> Draw:
         raise _refuse("no_request", "该抽取没有作废申请。", "Nobody asked to void this draw.", 409)
     if draw.void_requested_by_id == approver.pk:
         raise _refuse("same_person", "申请人不能批准自己的作废申请。", "The person who asked cannot approve.", 403)
+    _check_no_records(draw)
     with transaction.atomic():
         updated = Draw.objects.filter(
             pk=draw.pk, state__in=[DrawState.COMMITTED, DrawState.DRAWN], void_requested_by__isnull=False

@@ -268,7 +268,13 @@ class Result(models.Model):
                 fields=["-published_at", "-id"],
                 condition=Q(state="published"),
                 name="inspections_result_public",
-            )
+            ),
+            # Oversight's problem-discovery figures: the current results of a category, by record.
+            models.Index(
+                fields=["category", "record"],
+                condition=Q(superseded_by__isnull=True),
+                name="inspections_result_current",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["record", "item_version", "version"], name="inspections_result_version"),

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import audit
-from core.models import AuditEntry
+from core.models import AuditAction, AuditEntry
 from draws.models import Draw, DrawState, Task
 from inspections.models import FollowUp, Record, Result
 
@@ -292,9 +292,9 @@ def build_pack(task: Task, user: Any) -> bytes:
         )
         put("index.html", html)
     audit.record(
-        "oversight.evidence_pack",
+        AuditAction.ACTION,
         task,
-        after={"entries": len(entry_rows), "chain_ok": chain.ok},
+        after={"evidence_pack": "downloaded", "entries": len(entry_rows), "chain_ok": chain.ok},
         actor=user,
     )
     return buf.getvalue()

@@ -426,24 +426,34 @@ def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[s
         .annotate(
             checked=Count("pk", filter=done),
             published=Count("pk", filter=pub),
-            problems=Count("pk", filter=pub & Q(problem_q())),
             published_late=Count("pk", filter=pub & Q(published_late=True)),
             overdue=Count("pk", filter=done & ~pub & Q(publish_deadline__lt=today)),
         )
     )
     for row in rows:
         out[row.pop("task_id")].update(row)
-    complete = Record.objects.filter(
-        task_id=OuterRef("draw__task_id"), target_id=OuterRef("target_id"), state=RecordState.PUBLISHED
-    )
+    # Problems: from the results side (a scan of the problem results, not one subquery per record).
     rows = (
-        selections(scope)
+        Result.objects.filter(
+            category__in=list(PROBLEM_CATEGORIES),
+            superseded_by__isnull=True,
+            record__state=RecordState.PUBLISHED,
+            record__task__in=tasks(scope).values("pk"),
+        )
         .order_by()
-        .values("draw__task_id")
-        .annotate(drawn=Count("pk"), not_complete=Count("pk", filter=~Q(Exists(complete))))
+        .values("record__task_id")
+        .annotate(problems=Count("record_id", distinct=True))
     )
     for row in rows:
+        out[row.pop("record__task_id")].update(row)
+    # A record exists only for a drawn target of the task's live draw (records are entered against the
+    # live selection, and a draw with records cannot be voided), one per visit; so the drawn targets
+    # without a published record are the drawn ones less the published records.
+    rows = selections(scope).order_by().values("draw__task_id").annotate(drawn=Count("pk"))
+    for row in rows:
         out[row.pop("draw__task_id")].update(row)
+    for row in out.values():
+        row["not_complete"] = row["drawn"] - row["published"]
     return dict(out)
 
 

@@ -458,3 +458,16 @@ def test_a_class_ratio_under_five_per_cent_or_an_unknown_class_is_refused(world)
         class_ratios={"E": "0.1"},
     )
     assert Task.objects.count() == before
+
+
+def test_a_draw_whose_visits_have_records_cannot_be_voided(world):
+    firms = make_firms(world.county, 5, classes="B")
+    record = inspected(world, firms[0], days_ago=1)
+    draw = record.task.draws.get()
+    before = AuditEntry.objects.count()
+    assert (
+        refused("has_records", services.do_request_void, draw, world.users["coordinator"], "录入错误需要重抽").status
+        == 409
+    )
+    draw.refresh_from_db()
+    assert draw.state == "drawn" and draw.void_requested_by is None and AuditEntry.objects.count() == before

@@ -66,7 +66,7 @@ def test_the_evidence_pack_holds_the_draw_its_verification_records_and_the_verif
     index = zf.read("index.html").decode()
     assert "chain OK" in index and task.name in index
     # The download itself is in the audit trail.
-    assert AuditEntry.objects.filter(action="oversight.evidence_pack", object_id=str(task.pk)).exists()
+    assert AuditEntry.objects.filter(action="action", object_id=str(task.pk), after__contains="evidence_pack").exists()
 
 
 def test_the_evidence_pack_detects_a_tampered_audit_row(client, world, drawn):
