@@ -87,3 +87,10 @@ def test_the_export_is_the_annexed_plan_table_with_the_lines(client, world):
     assert "牵头部门" in rows[2] and "配合部门" in rows[2]
     assert [r[1] for r in rows[3:]] == ["批次1", "批次2"]
     assert rows[3][6] == "5%" and rows[3][8] == world.market.name and rows[3][9] == world.tax.name
+    joint = load_workbook(io.BytesIO(response.content)).worksheets[1]  # the joint plan table
+    jrows = list(joint.iter_rows(values_only=True))
+    assert jrows[0][0] == f"{YEAR}年度联合抽查工作计划表"
+    assert jrows[2][:4] == ("序号", "联合抽查任务", "牵头部门", "配合部门")
+    assert [r[1] for r in jrows[3:]] == ["批次1", "批次2"]  # both lines have a participating department
+    assert jrows[3][2] == world.market.name and jrows[3][3] == world.tax.name
+    assert jrows[3][4].startswith(f"{world.market.name}：")
