@@ -69,6 +69,7 @@ bench: install
 	$(PY) bench/bench_engine.py --n $(BENCH_ENGINE_N) --verify-n $$(( $(BENCH_FIRMS) / 10 ))
 	$(PY) bench/bench_draw.py --firms $(BENCH_FIRMS) --repeat 3
 	$(PY) bench/bench_import.py --n $(BENCH_FIRMS)
+	$(PY) bench/bench_import.py --n $$(( $(BENCH_FIRMS) / 5 )) --xlsx --no-reimport
 	$(PY) bench/bench_directory.py --firms $(BENCH_FIRMS)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_portal.py --firms $(BENCH_FIRMS) --results $$(( $(BENCH_FIRMS) / 10 ))
