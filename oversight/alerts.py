@@ -22,12 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.permissions import has_perm, visible_path
-from draws.models import DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
+from draws.models import Draw, DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
 from inspections.models import FollowUp, FollowUpState, Record, RecordState
 from orgs.models import Organisation
 from plans.models import Plan, PlanStatus
 from plans.services import filing_deadline
-from workcal.calendar import add_working_days
+from workcal.calendar import add_working_days, current
 
 log = logging.getLogger("suiji.oversight")
 
@@ -57,10 +57,6 @@ def _alert(key: str, kind: str, text: str, due: dt.date, today: dt.date, url: st
         "overdue": overdue,
         "url": url,
     }
-
-
-def _soon(due: dt.date, today: dt.date) -> bool:
-    return add_working_days(today, LEAD_WORKING_DAYS) >= due
 
 
 def _orgs(user: Any) -> Any:
@@ -142,8 +138,9 @@ def claim_alerts(user: Any, today: dt.date) -> list[dict[str, Any]]:
             url = reverse("assignment-confirmations")
         except NoReverseMatch:
             url = ""
+        horizon = add_working_days(today, LEAD_WORKING_DAYS)
         for c in latest_only(confirmations_for(user)):
-            if getattr(c, "confirmed_at", None) is not None or not _soon(c.deadline, today):
+            if getattr(c, "confirmed_at", None) is not None or c.deadline > horizon:
                 continue
             text = _("%(task)s: confirm the share of %(dept)s") % {"task": c.run.task.name, "dept": c.department.name}
             out.append(_alert(f"claim:{c.pk}", "claim", text, c.deadline, today, url))
@@ -157,23 +154,40 @@ def entry_alerts(user: Any, today: dt.date) -> list[dict[str, Any]]:
     """Drawn targets not yet checked (no submitted record) when the task's window closes soon or has closed."""
     horizon = add_working_days(today, LEAD_WORKING_DAYS)
     tasks = _tasks(user).filter(window_end__isnull=False, window_end__lte=horizon, state=TaskState.DRAWN)
-    done = Record.objects.filter(
-        task_id=OuterRef("draw__task_id"),
-        target_id=OuterRef("target_id"),
-        state__in=[RecordState.SUBMITTED, RecordState.APPROVED, RecordState.PUBLISHED],
-    )
-    rows = (
-        Selection.objects.filter(draw__state=DrawState.DRAWN, draw__task__in=tasks.values("pk"))
-        .exclude(Exists(done))
-        .values("draw__task_id", "draw__task__name", "draw__task__window_end")
+    # A record exists only for a drawn target of the task's live draw, one per visit (a draw with
+    # records cannot be voided), so the targets not yet checked are the drawn ones less the checked
+    # records: two grouped counts instead of one subquery per drawn target.
+    checked = dict(
+        Record.objects.filter(
+            task__in=tasks.values("pk"),
+            state__in=[RecordState.SUBMITTED, RecordState.APPROVED, RecordState.PUBLISHED],
+        )
+        .order_by()
+        .values("task_id")
         .annotate(n=Count("pk"))
+        .values_list("task_id", "n")
     )
+    live = dict(Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks.values("pk")).values_list("pk", "task_id"))
+    drawn = (  # counted per draw from the selection's draw index alone, then named per task
+        Selection.objects.filter(draw_id__in=list(live)).order_by().values("draw_id").annotate(n=Count("pk"))
+    )
+    names = {t.pk: t for t in Task.objects.filter(pk__in=set(live.values())).only("pk", "name", "window_end")}
+    rows = [
+        {
+            "draw__task_id": live[r["draw_id"]],
+            "draw__task__name": names[live[r["draw_id"]]].name,
+            "draw__task__window_end": names[live[r["draw_id"]]].window_end,
+            "n": r["n"],
+        }
+        for r in drawn
+    ]
     out = []
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r["draw__task__window_end"], r["draw__task_id"])):
         due = row["draw__task__window_end"]
-        if not _soon(due, today):
+        missing = row["n"] - checked.get(row["draw__task_id"], 0)
+        if missing <= 0:
             continue
-        text = _("%(task)s: %(n)s checks not entered") % {"task": row["draw__task__name"], "n": row["n"]}
+        text = _("%(task)s: %(n)s checks not entered") % {"task": row["draw__task__name"], "n": missing}
         url = reverse("inspection-task", args=[row["draw__task_id"]])
         out.append(_alert(f"entry:{row['draw__task_id']}", "entry", text, due, today, url))
     return out
@@ -228,9 +242,11 @@ def summary_alerts(user: Any, today: dt.date) -> list[dict[str, Any]]:
         .exclude(Exists(filed))
     )
     out = []
+    cal = current()  # one read of the calendar's overrides for every task
+    horizon = cal.add_working_days(today, LEAD_WORKING_DAYS)
     for task in tasks.order_by("window_end", "pk")[:200]:
-        due = add_working_days(task.window_end, SUMMARY_WORKING_DAYS)
-        if not _soon(due, today):
+        due = cal.add_working_days(task.window_end, SUMMARY_WORKING_DAYS)
+        if due > horizon:
             continue
         text = _("%(task)s: write and file the task summary") % {"task": task.name}
         out.append(
