@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.permissions import can_see_org, has_perm
 from assignments.models import Confirmation, MatchRun, Member, Pooling, Redraw, Role, Unmatched, Visit
 from core import audit
+from core.errors import Refused
 from core.models import AuditAction
 from directory.models import Conflict, Expert, Inspector, InspectorStatus
 from draws.models import Draw, DrawState, ParticipantState, Selection, Task
@@ -33,15 +34,8 @@ from workcal.calendar import add_working_days
 CONFIRM_WORKING_DAYS = 5
 
 
-class AssignmentError(Exception):
-    """A refused action, with messages in both languages and an HTTP-like status."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+class AssignmentError(Refused):
+    """A refused action of the matching, confirmations and redraws."""
 
 
 def _refuse(code: str, zh: str, en: str, status: int = 422) -> AssignmentError:

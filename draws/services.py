@@ -24,6 +24,7 @@ from django.utils import timezone
 import suiji_draw as sd
 from accounts.permissions import can_see_org, has_perm
 from core import audit
+from core.errors import Refused
 from core.models import AuditAction
 from directory.models import CreditClass, Target, TargetStatus
 from draws.models import Draw, DrawState, Selection, StratifyBy, Task, TaskState, Witness
@@ -34,15 +35,8 @@ DEFAULT_STATUSES = [TargetStatus.ACTIVE, TargetStatus.OPERATING]
 MAX_WEIGHT_FACTOR = 1000
 
 
-class WorkflowError(Exception):
-    """A refused action, with messages in both languages and an HTTP-like status."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+class WorkflowError(Refused):
+    """A refused action of tasks and draws."""
 
 
 def _refuse(code: str, zh: str, en: str, status: int = 422) -> WorkflowError:

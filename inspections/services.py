@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.permissions import can_see_org, has_perm
 from catalog.models import CheckPoint, ItemVersion, Method
 from core import audit
+from core.errors import Refused
 from directory.models import CreditClass, Target, TargetKind
 from draws.models import DrawState, Selection, Task
 from inspections import files
@@ -62,15 +63,8 @@ NON_ENTERPRISE_CATEGORIES = frozenset(
 )
 
 
-class WorkflowError(Exception):
-    """A refused action, with messages in both languages and an HTTP-like status."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+class WorkflowError(Refused):
+    """A refused action of records, results and follow-ups."""
 
 
 def _forbidden() -> WorkflowError:

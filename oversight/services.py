@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.permissions import can_see_org, has_perm
 from core import audit
+from core.errors import Refused
 from core.models import AuditAction
 from draws.models import DrawState, ParticipantState, Selection, Task
 from inspections.models import FollowUp, Record, RecordState, Result, ResultCategory
@@ -25,13 +26,8 @@ from workcal.calendar import add_working_days
 MAX_TEXT = 50000
 
 
-class OversightError(Exception):
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+class OversightError(Refused):
+    """A refused action of summaries and evidence packs."""
 
 
 def may_view(user: Any) -> bool:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can_see_org, visible_path
 from catalog.models import InspectionItem, ItemVersion, VersionStatus
+from core.errors import Refused
 from directory.models import Inspector, InspectorStatus, Target
 from draws.models import DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
 from inspections.models import PROBLEM_CATEGORIES, Record, RecordState, Result
@@ -34,15 +35,10 @@ from plans.models import PlanLine, PlanStatus
 CHECKED_STATES = (RecordState.SUBMITTED, RecordState.APPROVED, RecordState.PUBLISHED)
 
 
-class ScopeError(Exception):
+class ScopeError(Refused):
     """Bad scope parameters, with the message in both languages."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 400) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+    default_status = 400
 
 
 @dataclass(frozen=True)

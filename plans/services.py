@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import has_perm
 from catalog.models import RATIO_FLOOR, Category, ItemVersion, VersionStatus
 from core import audit
+from core.errors import Refused
 from core.models import AuditAction
 from orgs.models import Department
 from plans.models import LineKind, Plan, PlanLine, PlanSettings, PlanStatus
@@ -29,15 +30,8 @@ REPUBLISH_WORKING_DAYS = 10
 DEFAULT_FILING = (1, 15)
 
 
-class PlanError(Exception):
-    """A refused action, with its message in both languages and an HTTP-like status."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 422) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
+class PlanError(Refused):
+    """A refused action of annual plans."""
 
     @property
     def message(self) -> str:
