@@ -1176,20 +1176,18 @@ def verify_redraw(record: dict, people_csv: bytes, targets_csv: bytes) -> None:
         fail(d + " (the record's self-digest)")
 
 
-def main_redraw(args: list[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="verify_draw.py redraw",
-        description="Verify the redraw of one slot of a matching (suiji-match-redraw-v1), standard library only.",
-    )
-    p.add_argument("record", help="REDRAW.json as published")
-    p.add_argument("inspectors", help="INSPECTORS.csv of the matching")
-    p.add_argument("targets", help="TARGETS.csv of the matching")
+def _main_with_people(args: list[str], prog: str, description: str, first: str, first_help: str, verify) -> int:
+    """The command line of ``match`` and ``redraw``: a JSON document, INSPECTORS.csv and TARGETS.csv."""
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument(first, help=first_help)
+    p.add_argument("inspectors", help="INSPECTORS.csv of the matching, as published")
+    p.add_argument("targets", help="TARGETS.csv of the matching, as published")
     ns = p.parse_args(args)
     try:
-        record, people_csv = _load(ns.record, ns.inspectors)
+        document, people_csv = _load(getattr(ns, first), ns.inspectors)
         with open(ns.targets, "rb") as f:
             targets_csv = f.read()
-        verify_redraw(record, people_csv, targets_csv)
+        verify(document, people_csv, targets_csv)
     except (OSError, Unreadable) as exc:
         print(f"UNREADABLE: {exc}")
         return EXIT_UNREADABLE
@@ -1200,31 +1198,26 @@ def main_redraw(args: list[str]) -> int:
     return EXIT_OK
 
 
-def main_match(args: list[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="verify_draw.py match",
-        description="Verify an inspector matching (suiji-match-v1) with the Python standard library only.",
+def main_redraw(args: list[str]) -> int:
+    return _main_with_people(
+        args,
+        "verify_draw.py redraw",
+        "Verify the redraw of one slot of a matching (suiji-match-redraw-v1), standard library only.",
+        "record",
+        "REDRAW.json as published",
+        verify_redraw,
     )
-    p.add_argument("manifest", help="MATCH_MANIFEST.json as published")
-    p.add_argument("inspectors", help="INSPECTORS.csv as published")
-    p.add_argument("targets", help="TARGETS.csv as published")
-    ns = p.parse_args(args)
-    try:
-        manifest, people_csv = _load(ns.manifest, ns.inspectors)
-        with open(ns.targets, "rb") as f:
-            targets_csv = f.read()
-        verify_match(manifest, people_csv, targets_csv)
-    except OSError as exc:
-        print(f"UNREADABLE: {exc}")
-        return EXIT_UNREADABLE
-    except Unreadable as exc:
-        print(f"UNREADABLE: {exc}")
-        return EXIT_UNREADABLE
-    except Mismatch as exc:
-        print(f"MISMATCH: {exc}")
-        return EXIT_MISMATCH
-    print("OK")
-    return EXIT_OK
+
+
+def main_match(args: list[str]) -> int:
+    return _main_with_people(
+        args,
+        "verify_draw.py match",
+        "Verify an inspector matching (suiji-match-v1) with the Python standard library only.",
+        "manifest",
+        "MATCH_MANIFEST.json as published",
+        verify_match,
+    )
 
 
 def _load(manifest_path: str, csv_path: str) -> tuple[dict, bytes]:
