@@ -40,6 +40,8 @@ def test_a_joint_visit_from_the_device_to_the_firms_public_page(browser, live_se
     page.click("#main-nav a[data-nav=inspections]")
     page.click(f"a[href='/inspections/tasks/{visit.task.pk}/']")
     page.click("a[href*='/visit/']")
+    page.wait_for_url(re.compile(r"/visit/"))
+    page.locator("[data-testid=record-section]").first.wait_for()
     assert page.locator("[data-testid=record-section]").count() == 2
     page.check("input[name=methods][value=onsite]")
     for p in visit.points + tax_points:
