@@ -13,6 +13,7 @@ from assignments.tests.helpers import TODAY, joint_task, make_inspector
 from core.models import AuditEntry
 from directory.models import Conflict, InspectorStatus
 from draws.models import Draw, Selection, Task
+from draws.tests.helpers import make_draw
 from inspections.models import Record
 from inspections.services import may_enter
 from orgs.models import Department, DepartmentKind
@@ -94,21 +95,8 @@ def test_declared_conflicts_and_last_time_checkers_recuse(joint):
     old_task = Task.objects.create(
         organisation=w.county, department=w.market, name="上次任务", params={}, created_by=w.users["coordinator"]
     )
-    old_draw = Draw.objects.create(
-        task=old_task,
-        number=1,
-        state="drawn",
-        pool_size=1,
-        pool_digest="0" * 64,
-        candidates_file="x",
-        params_digest="0" * 64,
-        commitment="0" * 64,
-        secret="0" * 64,
-        announcement="a",
-        committed_by=w.users["coordinator"],
-        committed_at=timezone.now(),
-    )
-    old_sel = Selection.objects.create(draw=old_draw, position=1, key=second.key, target=second.target)
+    old_draw = make_draw(old_task, w.users["coordinator"], 1, [second.target])
+    old_sel = old_draw.selections.get()
     Record.objects.create(
         organisation=w.county,
         task=old_task,

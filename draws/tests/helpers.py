@@ -1,5 +1,8 @@
+from django.utils import timezone
+
 from directory.models import Target
 from draws import services
+from draws.models import Draw, Selection
 
 
 def firm_key(org, i: int) -> str:
@@ -49,3 +52,25 @@ def make_task(world, user=None, **extra):
 
 WITNESSES = [services.WitnessIn("李某", "纪检监察", "县纪委监委派驻纪检组")]
 INPUTS = [("见证人甲", "3 1 4 1 5"), ("骰子", "6 2 3")]
+
+
+def make_draw(task, user, number, targets, pool=None, state="drawn"):
+    """A draw stored as drawn (or voided) with these targets selected, without a ceremony: for tests
+    of what comes after a draw (records, matching, statistics)."""
+    draw = Draw.objects.create(
+        task=task,
+        number=number,
+        state=state,
+        pool_size=pool if pool is not None else len(targets),
+        pool_digest="0" * 64,
+        candidates_file="x",
+        params_digest="0" * 64,
+        commitment="0" * 64,
+        secret="0" * 64,
+        announcement="a",
+        committed_by=user,
+        committed_at=timezone.now(),
+    )
+    for pos, target in enumerate(targets, start=1):
+        Selection.objects.create(draw=draw, position=pos, key=target.key, target=target)
+    return draw

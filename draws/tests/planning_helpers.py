@@ -6,7 +6,8 @@ import uuid
 from django.utils import timezone
 
 from catalog.models import InspectionItem, ItemVersion
-from draws.models import Draw, Selection, Task
+from draws.models import Task
+from draws.tests.helpers import make_draw
 from inspections.models import Record
 from plans.services import LineData, do_add_line, do_approve, do_create_plan, do_publish
 
@@ -69,21 +70,7 @@ def inspected(world, target, days_ago, state="submitted"):
         created_by=world.users["coordinator"],
         state="drawn",
     )
-    draw = Draw.objects.create(
-        task=task,
-        number=1,
-        state="drawn",
-        pool_size=1,
-        pool_digest="0" * 64,
-        candidates_file="x",
-        params_digest="0" * 64,
-        commitment="0" * 64,
-        secret="0" * 64,
-        announcement="a",
-        committed_by=world.users["coordinator"],
-        committed_at=timezone.now(),
-    )
-    selection = Selection.objects.create(draw=draw, position=1, key=target.key, target=target)
+    selection = make_draw(task, world.users["coordinator"], 1, [target]).selections.get()
     return Record.objects.create(
         organisation=world.county,
         task=task,

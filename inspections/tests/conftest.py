@@ -3,11 +3,11 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from django.utils import timezone
 
 from catalog.models import CheckPoint, InspectionItem, ItemVersion
 from directory.models import Inspector, Target
-from draws.models import Draw, Selection, Task
+from draws.models import Task
+from draws.tests.helpers import make_draw
 from inspections import services
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -72,21 +72,7 @@ def make_visit(
         created_by=world.users["coordinator"],
         state="drawn",
     )
-    draw = Draw.objects.create(
-        task=task,
-        number=1,
-        state="drawn",
-        pool_size=2,
-        pool_digest="0" * 64,
-        candidates_file="x",
-        params_digest="0" * 64,
-        commitment="0" * 64,
-        secret="0" * 64,
-        announcement="a",
-        committed_by=world.users["coordinator"],
-        committed_at=timezone.now(),
-    )
-    Selection.objects.create(draw=draw, position=1, key=target.key, target=target)
+    make_draw(task, world.users["coordinator"], 1, [target], pool=2)
     version, points = make_version(world, code)
     task.items.add(version)
     others = []

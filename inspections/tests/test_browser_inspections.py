@@ -6,19 +6,11 @@ import re
 
 import pytest
 
-from conftest import PASSWORD
 from inspections.models import FollowUp, FollowUpKind, FollowUpState, Record, RecordState, ResultState
 from inspections.tests.conftest import make_visit
+from web.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def draw_signature(page) -> None:

@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from catalog.models import CheckPoint, InspectionItem, ItemVersion
 from directory.models import Inspector, Target, UnitStaffing
-from draws.models import Draw, Selection, Task, TaskParticipant
+from draws.models import Selection, Task, TaskParticipant
+from draws.tests.helpers import make_draw
 from inspections.models import Record, Result
 from orgs.models import Unit
 from plans.models import Plan, PlanLine
@@ -58,26 +59,6 @@ def make_item(world, dept, code, org=None, ratio="0.05"):
     )
     CheckPoint.objects.create(version=version, order=1, text="是否合规", method="onsite")
     return item, version
-
-
-def make_draw(task, user, number, keys_targets, pool, state="drawn"):
-    draw = Draw.objects.create(
-        task=task,
-        number=number,
-        state=state,
-        pool_size=pool,
-        pool_digest="0" * 64,
-        candidates_file="x",
-        params_digest="0" * 64,
-        commitment="0" * 64,
-        secret="0" * 64,
-        announcement="a",
-        committed_by=user,
-        committed_at=timezone.now(),
-    )
-    for pos, target in enumerate(keys_targets, start=1):
-        Selection.objects.create(draw=draw, position=pos, key=target.key, target=target)
-    return draw
 
 
 def make_record(task, target, user, state, *, approver=None, late=False, deadline=None, categories=None):

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from directory.models import Target
+from draws.tests.helpers import make_draw
 from oversight import stats
-from oversight.tests.conftest import make_draw
 
 EXPECTED = {
     "items_listed": 4,
