@@ -20,7 +20,19 @@ def exclude_days_field() -> forms.IntegerField:
     )
 
 
-class TaskForm(forms.Form):
+class RiskFields(forms.Form):
+    """The risk policy both task forms share: a weight per credit class, and firms forced in by complaints."""
+
+    weight_A = forms.IntegerField(label="A", required=False, min_value=1, max_value=1000, initial=1)
+    weight_B = forms.IntegerField(label="B", required=False, min_value=1, max_value=1000, initial=2)
+    weight_C = forms.IntegerField(label="C", required=False, min_value=1, max_value=1000, initial=4)
+    weight_D = forms.IntegerField(label="D", required=False, min_value=1, max_value=1000, initial=8)
+    force_complaints = forms.IntegerField(
+        label=_("Always include firms with at least this many complaints"), required=False, min_value=1, max_value=1000
+    )
+
+
+class TaskForm(RiskFields):
     """The ad-hoc task form: scope, selection design and publication, turned into the engine's parameters."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -54,13 +66,6 @@ class TaskForm(forms.Form):
     ratio_B = forms.CharField(label="B", required=False, max_length=12)
     ratio_C = forms.CharField(label="C", required=False, max_length=12)
     ratio_D = forms.CharField(label="D", required=False, max_length=12)
-    weight_A = forms.IntegerField(label="A", required=False, min_value=1, max_value=1000, initial=1)
-    weight_B = forms.IntegerField(label="B", required=False, min_value=1, max_value=1000, initial=2)
-    weight_C = forms.IntegerField(label="C", required=False, min_value=1, max_value=1000, initial=4)
-    weight_D = forms.IntegerField(label="D", required=False, min_value=1, max_value=1000, initial=8)
-    force_complaints = forms.IntegerField(
-        label=_("Always include firms with at least this many complaints"), required=False, min_value=1, max_value=1000
-    )
     is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
     selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
     items = forms.ModelMultipleChoiceField(
@@ -177,7 +182,7 @@ class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), min_length=4, max_length=2000)
 
 
-class LineTaskForm(forms.Form):
+class LineTaskForm(RiskFields):
     """A task from a plan line: what may differ from the line (name, notice, design, window, publication)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -207,13 +212,6 @@ class LineTaskForm(forms.Form):
     ratio_B = forms.DecimalField(label="B", required=False, min_value=0, max_value=1, decimal_places=4)
     ratio_C = forms.DecimalField(label="C", required=False, min_value=0, max_value=1, decimal_places=4)
     ratio_D = forms.DecimalField(label="D", required=False, min_value=0, max_value=1, decimal_places=4)
-    weight_A = forms.IntegerField(label="A", required=False, min_value=1, max_value=1000, initial=1)
-    weight_B = forms.IntegerField(label="B", required=False, min_value=1, max_value=1000, initial=2)
-    weight_C = forms.IntegerField(label="C", required=False, min_value=1, max_value=1000, initial=4)
-    weight_D = forms.IntegerField(label="D", required=False, min_value=1, max_value=1000, initial=8)
-    force_complaints = forms.IntegerField(
-        label=_("Always include firms with at least this many complaints"), required=False, min_value=1, max_value=1000
-    )
     is_public = forms.BooleanField(label=_("Public task"), required=False, initial=True)
     selection_publication = forms.ChoiceField(label=_("Selected list"), choices=SelectionPublication.choices)
 
