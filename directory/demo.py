@@ -22,6 +22,7 @@ from accounts.models import Role, User, UserRole
 from core import audit
 from core.models import AuditAction
 from core.uscc import make_registration_number, make_uscc
+from directory import namesearch
 from directory.models import Expertise, Inspector, Target
 from orgs.models import Department, DepartmentKind, Organisation, OrgLevel, Unit, UnitKind
 from refdata.models import Division, Industry
@@ -313,7 +314,7 @@ def create_firms(
     placeholders = ", ".join(["%s"] * 18)
     sql = f"INSERT INTO {table} ({COLUMNS}) VALUES ({placeholders})"
     inserted = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), namesearch.deferred(), connection.cursor() as cursor:
         chunk: list[tuple] = []
         for row in _rows(n, rng, county, industries):
             if row[1] in existing:
@@ -336,6 +337,7 @@ def create_firms(
             after={"demo_firms_created": str(inserted), "seed": str(seed)},
             reason="seed_demo",
         )
+    namesearch.catch_up()
     return inserted
 
 

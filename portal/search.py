@@ -5,9 +5,12 @@ equality on the unique ``Target.key`` index. A name is matched by prefix with a
 range condition (``name >= q AND name < q + U+10FFFF``) that both SQLite and
 PostgreSQL answer from the plain B-tree index on ``name``, ordered by
 ``(name, id)`` so the index gives the order and ``LIMIT`` stops early. Only when
-nothing starts with the text is a ``contains`` match tried; on PostgreSQL the
-trigram index of directory migration 0005 serves it where the extension exists,
-elsewhere it scans and is bounded by the page size.
+nothing starts with the text is a ``contains`` match tried. On SQLite a query of
+three characters or more is answered by the trigram full-text index of
+``directory.namesearch`` and listed in directory order (by id, which the index
+gives without sorting); on PostgreSQL the trigram index of directory migration
+0005 serves it where the extension exists. Shorter queries, and databases with
+neither index, scan the names in name order, bounded by the page size.
 
 No count is taken (a prefix may match the whole directory): a page knows only
 whether a next page exists.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from directory import namesearch
 from directory.models import Target
 
 PAGE_SIZE = 20
@@ -82,9 +86,17 @@ def search_firms(query: str, page: int = 1, contains: bool = False) -> FirmPage:
         if not rows and page == 1:
             mode = "contains"
     if mode == "contains":
-        found = public_firms().filter(name__contains=q).order_by("name", "id").values(*PUBLIC_FIELDS)
-        rows = list(found[start : start + PAGE_SIZE + 1])
+        rows = _contains(q, start)
     return FirmPage(q, mode, rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+def _contains(q: str, start: int) -> list[dict]:
+    if len(q) >= namesearch.MIN_QUERY and namesearch.available():
+        ids = namesearch.contains_ids(q, start + PAGE_SIZE + 1)[start:]
+        found = {row["id"]: row for row in public_firms().filter(id__in=ids).values(*PUBLIC_FIELDS)}
+        return [found[i] for i in ids if i in found]
+    found = public_firms().filter(name__contains=q).order_by("name", "id").values(*PUBLIC_FIELDS)
+    return list(found[start : start + PAGE_SIZE + 1])
 
 
 def firm_by_key(key: str) -> dict | None:

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from core import audit
 from core.models import AuditAction
+from directory import namesearch
 from directory.importing.mapping import MappingError, build_mapping
 from directory.importing.sources import SourceError, open_source
 from directory.importing.validate import DATA_FIELDS, DEFAULTS, RefSets, RowError, RowValidator
@@ -324,6 +325,7 @@ class _SqliteWriter(_Writer):
         for name, sql in indexes:
             cur.execute(f'DROP INDEX "{name}"')
             self.dropped.append(sql)
+        namesearch.suspend()
         self.saved_threads = cur.execute("PRAGMA threads").fetchone()[0]
         cur.execute("PRAGMA threads = 2")
         self.bulk = True
@@ -332,6 +334,8 @@ class _SqliteWriter(_Writer):
         for sql in self.dropped:
             self.raw.execute(sql)
         self.dropped = []
+        if self.bulk:
+            namesearch.resume()
 
     def close(self) -> None:
         try:
@@ -580,3 +584,10 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
                 writer.close()
     except _Rollback:
         result.committed = False
+    if result.committed and writer.bulk:
+        # The names of a bulk load join the portal's search index after the commit.
+        def indexing(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
+
+        namesearch.catch_up(indexing)
