@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from oversight import alerts, stats, tables
 from suiji.api import ApiError, ensure_perm, not_found
@@ -49,6 +49,9 @@ class IndicatorsOut(Schema):
     declared_staff: int
     rates: RatesOut
     item_ratios: list[ItemRatioOut]
+    computed_at: dt.datetime
+    compute_seconds: float
+    freshness: str = Field(description="computed (in this request), current, or stale (a newer one is being computed)")
 
 
 class DepartmentRowOut(Schema):
@@ -97,10 +100,14 @@ def _scope_out(scope: stats.Scope) -> dict[str, Any]:
 
 @router.get("/indicators", response=IndicatorsOut, summary="Every dashboard number (org, dept, year or from/to)")
 def indicators(
-    request: HttpRequest, org: int | None = None, dept: int | None = None, year: int | None = None
+    request: HttpRequest,
+    org: int | None = None,
+    dept: int | None = None,
+    year: int | None = None,
+    fresh: bool = False,
 ) -> dict[str, Any]:
     scope = _scope(request)
-    return {"scope": _scope_out(scope), **stats.indicators(scope)}
+    return {"scope": _scope_out(scope), **stats.indicators(scope, fresh=fresh)}
 
 
 @router.get("/departments", response=list[DepartmentRowOut], summary="Drawn, checked, published per lead department")

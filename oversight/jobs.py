@@ -1,4 +1,8 @@
-"""The scheduled job ``oversight.send_alerts``, run by ``manage.py run_jobs`` when queued (``send_alerts --queue``)."""
+"""Background jobs of oversight, run by ``manage.py run_jobs``.
+
+``oversight.send_alerts`` is queued by ``send_alerts --queue``; ``oversight.refresh_figures`` by the
+dashboard when it serves a snapshot that is no longer current (``oversight.stats.indicators``).
+"""
 
 from __future__ import annotations
 
@@ -15,3 +19,14 @@ def send_alerts_job(job: Any, progress: Any) -> dict[str, Any]:
     result = send_alerts()
     progress(1, 1, "done", force=True)
     return result
+
+
+@register("oversight.refresh_figures")
+def refresh_figures_job(job: Any, progress: Any) -> dict[str, Any]:
+    """Compute a dashboard scope's figures again (queued when a stale snapshot was served)."""
+    from oversight import stats
+
+    progress(0, 1, "computing")
+    snap = stats.refresh(stats.scope_from_params(job.params or {}))
+    progress(1, 1, "done", force=True)
+    return {"key": snap.key, "seconds": snap.seconds, "computed_at": snap.computed_at.isoformat()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -85,3 +86,31 @@ class AlertSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key} {self.day}"
+
+
+class FigureSnapshot(models.Model):
+    """The dashboard's figures for one scope, as last computed (see ``oversight.stats.indicators``).
+
+    A snapshot is *current* while the audit chain's head and the day are those it was computed
+    at; otherwise it may still be served, marked with its time, for up to
+    ``SUIJI_OVERSIGHT_STALE_SECONDS`` while a background job computes a new one.
+    """
+
+    key = models.CharField(_("scope key"), max_length=200, unique=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    audit_seq = models.BigIntegerField(_("audit chain position"))
+    audit_hash = models.CharField(_("audit chain head"), max_length=64, blank=True)
+    day = models.DateField(_("day computed"))
+    computed_at = models.DateTimeField(_("computed at"))
+    seconds = models.FloatField(_("computing time, s"), default=0)
+    data = models.JSONField(_("figures"), encoder=DjangoJSONEncoder)
+    refresh_queued_at = models.DateTimeField(_("refresh queued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("figure snapshot")
+        verbose_name_plural = _("figure snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -466,28 +466,113 @@ FAST = frozenset({"checked", "published", "problems", "published_late", "overdue
 FAST |= {"not_complete"}
 
 
-def indicators(scope: Scope) -> dict[str, Any]:
+#: Serve a snapshot that is no longer current for at most this long while a new one is computed.
+STALE_SECONDS = 300
+#: A queued refresh that has not finished after this long may be queued again.
+REFRESH_RETRY = dt.timedelta(minutes=10)
+REFRESH_JOB = "oversight.refresh_figures"
+
+
+def scope_key(scope: Scope) -> str:
+    dept = scope.department.pk if scope.department else 0
+    return f"{scope.organisation.pk}:{dept}:{scope.date_from}:{scope.date_to}"
+
+
+def indicators(scope: Scope, fresh: bool = False) -> dict[str, Any]:
     """Every dashboard number for the scope (each equals the count of its drill-down list).
 
-    Cached for ``SUIJI_OVERSIGHT_CACHE_SECONDS`` (300 by default; 0 turns it off) under a key that
-    includes the audit chain's head: every audited write anywhere computes the figures afresh.
+    The figures are kept as a :class:`~oversight.models.FigureSnapshot` per scope. A snapshot
+    is *current* while the audit chain's head (any audited write anywhere moves it) and the
+    day are those it was computed at, and is then served as it is. One that is no longer
+    current but younger than ``SUIJI_OVERSIGHT_STALE_SECONDS`` (300 by default) is served
+    marked ``stale`` with its time, and a background job (``oversight.refresh_figures``,
+    queued once) computes the new one; older than that, or with ``fresh=True``, or with the
+    setting at 0, the figures are computed in the request. The returned dict carries
+    ``computed_at``, ``compute_seconds`` and ``freshness`` (``computed``, ``current`` or
+    ``stale``).
     """
-    seconds = getattr(settings, "SUIJI_OVERSIGHT_CACHE_SECONDS", 300)
-    key = None
-    if seconds:
-        from core.models import AuditHead
+    from core.models import AuditHead
+    from oversight.models import FigureSnapshot
 
+    head = AuditHead.objects.filter(id=1).values_list("seq", "entry_hash").first() or (0, "")
+    today = timezone.localdate()
+    key = scope_key(scope)
+    if not fresh:
+        snap = FigureSnapshot.objects.filter(key=key).first()
+        if snap is not None:
+            if (snap.audit_seq, snap.audit_hash, snap.day) == (head[0], head[1], today):
+                return _served(snap, "current")
+            limit = getattr(settings, "SUIJI_OVERSIGHT_STALE_SECONDS", STALE_SECONDS)
+            if limit and snap.day == today and timezone.now() - snap.computed_at <= dt.timedelta(seconds=limit):
+                _queue_refresh(snap, scope)
+                return _served(snap, "stale")
+    return _served(refresh(scope, head), "computed")
+
+
+def refresh(scope: Scope, head: tuple[int, str] | None = None) -> Any:
+    """Compute the scope's figures and store them as its snapshot; returns the snapshot."""
+    from core.models import AuditHead
+    from oversight.models import FigureSnapshot
+
+    if head is None:
         head = AuditHead.objects.filter(id=1).values_list("seq", "entry_hash").first() or (0, "")
-        dept = scope.department.pk if scope.department else 0
-        key = f"oversight:{scope.organisation.pk}:{dept}:{scope.date_from}:{scope.date_to}:{head[0]}:{head[1]}"
-        key += f":{timezone.localdate()}"
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
+    started = time.perf_counter()
     data = _indicators(scope)
-    if key is not None:
-        cache.set(key, data, seconds)
+    snap, _created = FigureSnapshot.objects.update_or_create(
+        key=scope_key(scope),
+        defaults={
+            "organisation": scope.organisation,
+            "audit_seq": head[0],
+            "audit_hash": head[1],
+            "day": timezone.localdate(),
+            "computed_at": data["computed_at"],
+            "seconds": round(time.perf_counter() - started, 3),
+            "data": data,
+            "refresh_queued_at": None,
+        },
+    )
+    return snap
+
+
+def _served(snap: Any, freshness: str) -> dict[str, Any]:
+    data = dict(snap.data)
+    data["computed_at"] = snap.computed_at
+    data["compute_seconds"] = snap.seconds
+    data["freshness"] = freshness
     return data
+
+
+def _queue_refresh(snap: Any, scope: Scope) -> None:
+    """Queue one refresh job for the snapshot (not again while one is pending, unless it is lost)."""
+    from jobs.models import Job
+    from oversight.models import FigureSnapshot
+
+    now = timezone.now()
+    pending = Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=now - REFRESH_RETRY)
+    if not FigureSnapshot.objects.filter(pk=snap.pk).filter(pending).update(refresh_queued_at=now):
+        return
+    Job.objects.create(
+        kind=REFRESH_JOB,
+        organisation=scope.organisation,
+        params={
+            "organisation": scope.organisation.pk,
+            "department": scope.department.pk if scope.department else None,
+            "date_from": scope.date_from.isoformat(),
+            "date_to": scope.date_to.isoformat(),
+        },
+    )
+
+
+def scope_from_params(params: dict[str, Any]) -> Scope:
+    """The scope a refresh job was queued for."""
+    organisation = Organisation.objects.get(pk=params["organisation"])
+    department = Department.objects.get(pk=params["department"]) if params.get("department") else None
+    return Scope(
+        organisation,
+        department,
+        dt.date.fromisoformat(params["date_from"]),
+        dt.date.fromisoformat(params["date_to"]),
+    )
 
 
 def _indicators(scope: Scope) -> dict[str, Any]:

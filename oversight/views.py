@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         scope = _scope(request)
     except stats.ScopeError as exc:
         return _bad_scope(request, exc)
-    data = stats.indicators(scope)
+    data = stats.indicators(scope, fresh=request.GET.get("fresh") == "1")
     c = data["counts"]
     funnel = [
         {"key": "plan_lines", "label": _("Planned targets"), "value": data["planned_targets"]},

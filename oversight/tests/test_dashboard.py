@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.models import Target
 from draws.tests.helpers import make_draw
@@ -107,16 +109,59 @@ def test_the_api_gives_the_same_numbers_typed(client, data):
     assert client.get("/api/oversight/tables/nope").status_code == 404
 
 
-def test_the_cached_figures_follow_every_audited_write(client, data):
+def test_after_a_write_the_snapshot_is_served_marked_stale_and_one_refresh_is_queued(client, data, settings):
     from inspections import services as insp
+    from jobs.models import Job, JobState
+    from jobs.runner import run_job
+    from oversight.models import FigureSnapshot
 
     w = data.world
     client.force_login(w.users["coordinator"])
     url = reverse("oversight") + f"?year={data.year}"
-    assert 'data-testid="n-published">3<' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'data-testid="n-published">3<' in page and 'data-testid="figures-stale"' not in page
+    assert FigureSnapshot.objects.count() == 1
+    page = client.get(url).content.decode()  # nothing changed: the snapshot is current
+    assert 'data-testid="figures-stale"' not in page and not Job.objects.filter(kind=stats.REFRESH_JOB).exists()
     insp.do_approve_record(w.users["approver"], data.records["a2"])
     insp.do_publish_record(w.users["approver"], data.records["a2"])
-    assert 'data-testid="n-published">4<' in client.get(url).content.decode()
+    for _ in range(2):
+        page = client.get(url).content.decode()
+        assert 'data-testid="n-published">3<' in page  # the previous figures, marked as such
+        assert 'data-testid="figures-stale"' in page
+        # the lists behind the numbers are live
+        assert client.get(reverse("oversight-drill", args=["published"]) + f"?year={data.year}").context["total"] == 4
+    jobs = list(Job.objects.filter(kind=stats.REFRESH_JOB))
+    assert len(jobs) == 1 and jobs[0].state == JobState.QUEUED  # queued once, not once per view
+    assert run_job(jobs[0]).state == JobState.DONE
+    page = client.get(url).content.decode()
+    assert 'data-testid="n-published">4<' in page and 'data-testid="figures-stale"' not in page
+    api = client.get(f"/api/oversight/indicators?year={data.year}").json()
+    assert api["counts"]["published"] == 4 and api["freshness"] == "current"
+
+
+def test_stale_figures_are_computed_in_the_request_when_asked_too_old_or_turned_off(client, data, settings):
+    from core import audit
+    from core.models import AuditAction
+    from inspections import services as insp
+    from oversight.models import FigureSnapshot
+
+    w = data.world
+    client.force_login(w.users["coordinator"])
+    url = reverse("oversight") + f"?year={data.year}"
+    client.get(url)
+    insp.do_approve_record(w.users["approver"], data.records["a2"])
+    insp.do_publish_record(w.users["approver"], data.records["a2"])
+    page = client.get(url + "&fresh=1").content.decode()  # the "compute now" link
+    assert 'data-testid="n-published">4<' in page and 'data-testid="figures-stale"' not in page
+    insp.do_publish_record(w.users["approver"], data.records["b4"])
+    FigureSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(seconds=301))
+    assert 'data-testid="n-published">5<' in client.get(url).content.decode()  # older than the limit
+    settings.SUIJI_OVERSIGHT_STALE_SECONDS = 0
+    audit.record(AuditAction.ACTION, w.county, after={"note": "any audited write"}, reason="test")
+    api = client.get(f"/api/oversight/indicators?year={data.year}").json()
+    assert api["freshness"] == "computed" and api["counts"]["published"] == 5
+    assert client.get(f"/api/oversight/indicators?year={data.year}").json()["freshness"] == "current"
 
 
 def test_the_grouped_counts_equal_the_metric_querysets(data):
