@@ -151,6 +151,14 @@ class Record(models.Model):
         verbose_name = _("inspection record")
         verbose_name_plural = _("inspection records")
         constraints = [models.UniqueConstraint(fields=["task", "target"], name="inspections_one_record_per_visit")]
+        indexes = [
+            # Progress per task (oversight figures, deadline alerts) counted from the index alone, and
+            # the firms checked by two or more departments grouped without reading the table.
+            models.Index(
+                fields=["task", "state", "published_late", "publish_deadline", "target"],
+                name="inspections_record_progress",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task} / {self.target}"
@@ -239,8 +247,16 @@ class Result(models.Model):
     # No index of its own: "published" is nearly every row, and SQLite (without ANALYZE statistics) would
     # pick a state index over the partial index below and sort every published row for each page.
     state = models.CharField(_("state"), max_length=12, choices=ResultState.choices, default=ResultState.SUBMITTED)
+    # Indexed only where set (see Meta): a plain index would make "IS NULL" look selective to
+    # SQLite's planner, which then scans it instead of the partial index of current results.
     superseded_by = models.ForeignKey(
-        "self", verbose_name=_("corrected by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("corrected by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     correction_reason = models.CharField(_("reason for the correction"), max_length=500, blank=True)
     entered_by = models.ForeignKey(
@@ -274,6 +290,11 @@ class Result(models.Model):
                 fields=["category", "record"],
                 condition=Q(superseded_by__isnull=True),
                 name="inspections_result_current",
+            ),
+            models.Index(
+                fields=["superseded_by"],
+                condition=Q(superseded_by__isnull=False),
+                name="inspections_result_superseded",
             ),
         ]
         constraints = [

@@ -272,16 +272,28 @@ def declared_staff(scope: Scope) -> int:
     return qs.aggregate(n=Sum("enforcement_staff"))["n"] or 0
 
 
-def multi_department_firms(scope: Scope) -> QuerySet[Target]:
-    """Firms checked in the period by tasks of two or more different lead departments (a joint task is one)."""
+def _multi_department_groups(scope: Scope) -> QuerySet[Record]:
+    """One row per firm checked in the period by tasks of two or more lead departments."""
     base = checked(Scope(scope.organisation, None, scope.date_from, scope.date_to))
-    firms = (
+    return (
         base.order_by()
         .values("target_id")
         .annotate(lo=Min("task__department_id"), hi=Max("task__department_id"))
         .filter(lo__lt=F("hi"))
     )
-    qs = Target.objects.filter(pk__in=firms.values("target_id"))
+
+
+def multi_department_count(scope: Scope) -> int:
+    """``multi_department_firms(scope).count()``, without the look-up of each firm when no department is chosen."""
+    if scope.department is not None:
+        return multi_department_firms(scope).count()
+    return _multi_department_groups(scope).count()
+
+
+def multi_department_firms(scope: Scope) -> QuerySet[Target]:
+    """Firms checked in the period by tasks of two or more different lead departments (a joint task is one)."""
+    base = checked(Scope(scope.organisation, None, scope.date_from, scope.date_to))
+    qs = Target.objects.filter(pk__in=_multi_department_groups(scope).values("target_id"))
     if scope.department is not None:
         qs = qs.filter(pk__in=base.filter(task__department=scope.department).values("target_id"))
     return qs
@@ -401,7 +413,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[str, int]]:
-    """Per task of the scope: the record and selection metrics, in two grouped passes.
+    """Per task of the scope: the record and selection metrics, in a few grouped counts.
 
     The filters are those of the metric querysets (``checked``, ``published``, ``problems`` …); the
     dashboard's totals and its per-department chart are sums of these rows.
@@ -415,19 +427,21 @@ def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[s
             | {"not_complete": 0}
         )
     )
-    rows = (
-        records(scope)
-        .order_by()
-        .values("task_id")
-        .annotate(
-            checked=Count("pk", filter=done),
-            published=Count("pk", filter=pub),
-            published_late=Count("pk", filter=pub & Q(published_late=True)),
-            overdue=Count("pk", filter=done & ~pub & Q(publish_deadline__lt=today)),
-        )
-    )
-    for row in rows:
-        out[row.pop("task_id")].update(row)
+    # Three grouped counts that the index (task, state, published_late, publish_deadline) answers
+    # alone: per task and state, the late ones among the published, the overdue ones among the rest.
+    base = records(scope).order_by()
+    for task_id, state, n in base.values_list("task_id", "state").annotate(n=Count("pk")):
+        row = out[task_id]
+        if state in CHECKED_STATES:
+            row["checked"] += n
+        if state == RecordState.PUBLISHED:
+            row["published"] += n
+    late = base.filter(pub & Q(published_late=True)).values_list("task_id").annotate(n=Count("pk"))
+    for task_id, n in late:
+        out[task_id]["published_late"] = n
+    overdue = base.filter(done & ~pub & Q(publish_deadline__lt=today)).values_list("task_id").annotate(n=Count("pk"))
+    for task_id, n in overdue:
+        out[task_id]["overdue"] = n
     # Problems: from the results side (a scan of the problem results, not one subquery per record).
     rows = (
         Result.objects.filter(
@@ -579,8 +593,11 @@ def _indicators(scope: Scope) -> dict[str, Any]:
     per_task = task_figures(scope)
     counts = _fast_counts(scope, per_task)
     for key, m in METRICS.items():
-        if key not in FAST:
+        if key not in FAST and key not in ("items_uncovered", "multi_firms"):
             counts[key] = m.queryset(scope).count()
+    counts["multi_firms"] = multi_department_count(scope)
+    # The covered items are a subset of the listed ones (see ``uncovered_items``).
+    counts["items_uncovered"] = counts["items_listed"] - counts["items_covered"]
     counts = {key: counts[key] for key in METRICS}
     planned = sum(planned_targets(scope).values())
     staff = declared_staff(scope)

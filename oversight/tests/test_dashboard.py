@@ -169,3 +169,6 @@ def test_the_grouped_counts_equal_the_metric_querysets(data):
     fast = stats._fast_counts(s)
     for key in stats.FAST:
         assert fast[key] == stats.METRICS[key].queryset(s).count(), key
+    assert stats.multi_department_count(s) == stats.multi_department_firms(s).count() == 1
+    d = stats.scope_for(data.world.users["coordinator"], {"year": str(data.year), "dept": str(data.world.market.pk)})
+    assert stats.multi_department_count(d) == stats.multi_department_firms(d).count() == 1
