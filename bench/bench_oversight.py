@@ -13,7 +13,10 @@ rest drawn but not checked), one result per record (10 % with a problem), and
 Then times, as the province's coordinator: every statutory table (build + .xlsx)
 for the whole province and for one county, the dashboard page (server time, in
 process with Django's test client) for the province, a county and one
-department, and the first page of a drill-down list.
+department, and the first page of a drill-down list. Each dashboard is timed
+three ways: figures computed in the request (``?fresh=1``), served from a
+current snapshot, and served from a stale one (after an audited write, which
+also queues the refresh job).
 
 Default scale is small (20,000 firms, 4,000 checks) for a quick run;
 ``--full`` is 1,000,000 firms and 200,000 checks. Targets: each table ≤ 10 s,

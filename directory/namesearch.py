@@ -55,7 +55,8 @@ INSERT_TRIGGER_SQL = (
 )
 
 SETUP = [
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(name, tokenize = 'trigram')",
+    # columnsize=0: no per-row token counts (used only for ranking, which a filter does not need).
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(name, tokenize = 'trigram', columnsize = 0)",
     f"CREATE TABLE IF NOT EXISTS {MARK} (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL)",
     f"INSERT OR IGNORE INTO {MARK} (id, upto) VALUES (1, 0)",
     INSERT_TRIGGER_SQL,
@@ -145,8 +146,11 @@ def catch_up(progress: Callable[[int, int], None] | None = None, chunk: int = CH
     while upto < highest:
         end = min(upto + chunk, highest)
         with transaction.atomic(), connection.cursor() as cursor:
+            # Rows of the range that a trigger already indexed go first: a plain INSERT is cheaper than
+            # INSERT OR REPLACE, which looks every row up.
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid > %s AND rowid <= %s", [upto, end])
             cursor.execute(
-                f"INSERT OR REPLACE INTO {FTS}(rowid, name) SELECT id, name FROM {TABLE} WHERE id > %s AND id <= %s",
+                f"INSERT INTO {FTS}(rowid, name) SELECT id, name FROM {TABLE} WHERE id > %s AND id <= %s",
                 [upto, end],
             )
             done += max(cursor.rowcount, 0)
