@@ -145,6 +145,7 @@ def build(firms: int, checks: int, seed: int = 2026) -> dict:
                         ],
                         batch_size=5000,
                     )
+                    Draw.objects.filter(pk=draw.pk).update(selected=len(sels))
                     recs = []
                     for s in sels:
                         r = rng.random()

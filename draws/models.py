@@ -164,6 +164,8 @@ class Draw(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     state = models.CharField(_("state"), max_length=20, choices=DrawState.choices, default=DrawState.COMMITTED)
     pool_size = models.PositiveIntegerField(_("candidates"))
+    #: The number of selections (visits) written at the ceremony, with them; a drawn draw is never edited.
+    selected = models.PositiveIntegerField(_("selected"), default=0)
     pool_digest = models.CharField(_("candidate list digest"), max_length=64)
     candidates_file = models.CharField(max_length=255)
     params_digest = models.CharField(_("parameters digest"), max_length=64)

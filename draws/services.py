@@ -637,6 +637,7 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
         )
         fields = {
             "state": DrawState.DRAWN,
+            "selected": len(result.visit_positions),
             "seed": result.seed_hex,
             "manifest": _manifest_text(manifest),
             "manifest_digest": manifest["digest"],

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.permissions import has_perm, visible_path
-from draws.models import Draw, DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
+from draws.models import Draw, DrawState, ParticipantState, Task, TaskParticipant, TaskState
 from inspections.models import FollowUp, FollowUpState, Record, RecordState
 from orgs.models import Organisation
 from plans.models import Plan, PlanStatus
@@ -167,19 +167,11 @@ def entry_alerts(user: Any, today: dt.date) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .values_list("task_id", "n")
     )
-    live = dict(Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks.values("pk")).values_list("pk", "task_id"))
-    drawn = (  # counted per draw from the selection's draw index alone, then named per task
-        Selection.objects.filter(draw_id__in=list(live)).order_by().values("draw_id").annotate(n=Count("pk"))
-    )
-    names = {t.pk: t for t in Task.objects.filter(pk__in=set(live.values())).only("pk", "name", "window_end")}
+    # Drawn targets per live draw: the number its ceremony wrote (``Draw.selected``).
+    live = Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks.values("pk"), selected__gt=0)
     rows = [
-        {
-            "draw__task_id": live[r["draw_id"]],
-            "draw__task__name": names[live[r["draw_id"]]].name,
-            "draw__task__window_end": names[live[r["draw_id"]]].window_end,
-            "n": r["n"],
-        }
-        for r in drawn
+        {"draw__task_id": task_id, "draw__task__name": name, "draw__task__window_end": end, "n": n}
+        for task_id, name, end, n in live.values_list("task_id", "task__name", "task__window_end", "selected")
     ]
     out = []
     for row in sorted(rows, key=lambda r: (r["draw__task__window_end"], r["draw__task_id"])):

@@ -319,23 +319,16 @@ def planned_targets(scope: Scope, lines: QuerySet[PlanLine] | None = None) -> di
     return out
 
 
-def item_ratios(scope: Scope, per_task: dict[int, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+def item_ratios(scope: Scope) -> list[dict[str, Any]]:
     """Per listed item covered by a drawn task: drawn ÷ candidates over those draws, against its minimum."""
     from draws.models import Draw
 
     draws = list(
         Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks(scope, department=False).values("pk")).values(
-            "task_id", "pool_size"
+            "task_id", "pool_size", "selected"
         )
     )
-    if per_task is None or scope.department is not None:
-        drawn_of = _group(
-            Selection.objects.filter(draw__state=DrawState.DRAWN, draw__task_id__in=[d["task_id"] for d in draws]),
-            "draw__task_id",
-        )
-    else:
-        drawn_of = {task_id: row["drawn"] for task_id, row in per_task.items()}
-    by_task = {d["task_id"]: {**d, "n": drawn_of.get(d["task_id"], 0)} for d in draws}
+    by_task = {d["task_id"]: {**d, "n": d["selected"]} for d in draws}
     through = Task.items.through
     links = through.objects.filter(task_id__in=list(by_task)).values_list("task_id", "itemversion__item_id")
     drawn: dict[int, int] = defaultdict(int)
@@ -459,9 +452,12 @@ def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[s
     # A record exists only for a drawn target of the task's live draw (records are entered against the
     # live selection, and a draw with records cannot be voided), one per visit; so the drawn targets
     # without a published record are the drawn ones less the published records.
-    rows = selections(scope).order_by().values("draw__task_id").annotate(drawn=Count("pk"))
-    for row in rows:
-        out[row.pop("draw__task_id")].update(row)
+    # Drawn targets: the number of selections each live draw wrote at its ceremony (``Draw.selected``).
+    from draws.models import Draw
+
+    live = Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks(scope).values("pk"))
+    for task_id, n in live.values_list("task_id", "selected"):
+        out[task_id]["drawn"] += n
     for row in out.values():
         row["not_complete"] = row["drawn"] - row["published"]
     return dict(out)
@@ -614,7 +610,7 @@ def _indicators(scope: Scope) -> dict[str, Any]:
             "timeliness": _rate(on_time, counts["published"]),
             "entry_rate": _rate(counts["inspectors"], staff),
         },
-        "item_ratios": item_ratios(scope, per_task),
+        "item_ratios": item_ratios(scope),
         "departments": department_breakdown(scope, per_task),
         "computed_at": timezone.now(),
     }

@@ -129,6 +129,7 @@ def test_last_time_recusal_is_a_recorded_choice(joint):
         number=1,
         state="drawn",
         pool_size=1,
+        selected=1,
         pool_digest="0" * 64,
         candidates_file="x",
         params_digest="0" * 64,

@@ -73,4 +73,6 @@ def make_draw(task, user, number, targets, pool=None, state="drawn"):
     )
     for pos, target in enumerate(targets, start=1):
         Selection.objects.create(draw=draw, position=pos, key=target.key, target=target)
+    draw.selected = len(targets)
+    draw.save(update_fields=["selected"])
     return draw

@@ -142,6 +142,8 @@ def test_the_ceremony_draws_once_and_the_stdlib_verifier_reproduces_it(world, tm
         services.do_draw(draw, world.users["coordinator"], WITNESSES, INPUTS)
     assert exc.value.status == 409
     assert draw.selections.count() == len(sel)
+    draw.refresh_from_db()
+    assert draw.selected == len(sel) > 0  # the count the oversight figures read
     assert verify_chain().ok
 
 
