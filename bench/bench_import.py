@@ -159,6 +159,12 @@ def run(args: argparse.Namespace, path: Path, gen: float) -> None:
     assert sample is None or sample.draw_digest == candidate_digest(sample.key)
     print(f"rows: {result.rows:,}, created: {result.created:,}, errors: {result.error_count}, stored: {stored:,}")
     print(f"import: {elapsed:.2f} s, {result.rows / elapsed:,.0f} rows/s")
+    if result.name_index_seconds:
+        before = elapsed - result.name_index_seconds
+        print(
+            f"  of which {result.name_index_seconds:.2f} s after the commit for the name search index; "
+            f"up to the commit: {before:.2f} s, {result.rows / before:,.0f} rows/s"
+        )
     print(f"peak RSS: {peak:.0f} MB (before the import: {rss_before:.0f} MB)")
     if args.no_reimport:
         return

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,8 @@ class ImportResult:
     encoding: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    #: Seconds spent after the commit adding a bulk load's names to the SQLite name search index.
+    name_index_seconds: float = 0.0
 
     @property
     def stored(self) -> int:
@@ -590,4 +593,6 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
             if progress is not None:
                 progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
 
+        started = time.perf_counter()
         namesearch.catch_up(indexing)
+        result.name_index_seconds = round(time.perf_counter() - started, 3)
