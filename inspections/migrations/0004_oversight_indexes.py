@@ -6,28 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_item_needs_expert'),
-        ('directory', '0007_name_search_index'),
-        ('draws', '0002_task_items_plan_line_participants'),
-        ('inspections', '0003_result_current_index'),
-        ('orgs', '0001_initial'),
+        ("catalog", "0002_item_needs_expert"),
+        ("directory", "0007_name_search_index"),
+        ("draws", "0002_task_items_plan_line_participants"),
+        ("inspections", "0003_result_current_index"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='result',
-            name='superseded_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inspections.result', verbose_name='corrected by'),
+            model_name="result",
+            name="superseded_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="inspections.result",
+                verbose_name="corrected by",
+            ),
         ),
         migrations.AddIndex(
-            model_name='record',
-            index=models.Index(fields=['task', 'state', 'published_late', 'publish_deadline', 'target'], name='inspections_record_progress'),
+            model_name="record",
+            index=models.Index(
+                fields=["task", "state", "published_late", "publish_deadline", "target"],
+                name="inspections_record_progress",
+            ),
         ),
         migrations.AddIndex(
-            model_name='result',
-            index=models.Index(condition=models.Q(('superseded_by__isnull', False)), fields=['superseded_by'], name='inspections_result_superseded'),
+            model_name="result",
+            index=models.Index(
+                condition=models.Q(("superseded_by__isnull", False)),
+                fields=["superseded_by"],
+                name="inspections_result_superseded",
+            ),
         ),
     ]
