@@ -1,6 +1,7 @@
 """Oversight benchmark: the statutory tables and the dashboard for a province-sized organisation.
 
-Builds, in a throw-away SQLite database under a temporary ``SUIJI_VAR_DIR``, a
+Builds, in a throw-away SQLite database under a temporary ``SUIJI_VAR_DIR`` (or,
+with ``--postgres``, in the PostgreSQL database ``suiji_bench_oversight``), a
 province with 2 cities and 10 counties, 5 departments per county (market
 regulation and four others), 10 published items per department, a published
 plan per county (one line per department), ``--firms`` firms spread over the
@@ -206,13 +207,13 @@ def build(firms: int, checks: int, seed: int = 2026) -> dict:
 
 def reuse() -> dict | None:
     from django.core.management import call_command
-    from django.db.utils import OperationalError
+    from django.db.utils import DatabaseError
 
     try:
         from accounts.models import User
 
         user = User.objects.filter(username="bench").first()
-    except OperationalError:
+    except DatabaseError:
         user = None
     if user is None:
         return None
@@ -237,6 +238,22 @@ def reuse() -> dict | None:
     }
 
 
+PG_BASE = "postgres://postgres@127.0.0.1:5432/"
+PG_NAME = "suiji_bench_oversight"
+
+
+def postgres_database(fresh: bool) -> str:
+    import psycopg
+
+    with psycopg.connect(PG_BASE + "postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone()
+        if exists and fresh:
+            conn.execute(f"DROP DATABASE {PG_NAME}")
+        if not exists or fresh:
+            conn.execute(f"CREATE DATABASE {PG_NAME}")
+    return PG_BASE + PG_NAME
+
+
 def timed(fn, repeat: int, before=None) -> tuple[float, list[float]]:
     runs = []
     for _ in range(repeat):
@@ -255,12 +272,21 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=4_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--var", help="Keep the database in this folder and reuse it when it is already built.")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help=f"use the PostgreSQL database {PG_NAME} on {PG_BASE} (made afresh unless --var is given and it exists)",
+    )
     args = parser.parse_args()
     if args.full:
         args.firms, args.checks = 1_000_000, 200_000
     tmp = args.var or tempfile.mkdtemp(prefix="suiji-bench-oversight-")
     Path(tmp).mkdir(parents=True, exist_ok=True)
     os.environ["SUIJI_VAR_DIR"] = tmp
+    if args.postgres:
+        os.environ["DATABASE_URL"] = postgres_database(fresh=not args.var)
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suiji.settings")
     os.environ.setdefault("SUIJI_DEBUG", "1")
     import django
@@ -343,7 +369,10 @@ def main() -> None:
     snap = FigureSnapshot.objects.filter(key__startswith=f"{w['province'].pk}:0:").first()
     if snap is not None:
         print(f"\nprovince figures last computed in {snap.seconds * 1000:.0f} ms (stats.refresh, without the page)")
-    print(f"\nmachine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    from django.db import connection
+
+    print(f"\ndatabase: {connection.vendor}")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"load: {os.getloadavg()}; date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 

@@ -27,6 +27,9 @@ Keeping the index true:
 
 Queries shorter than three characters cannot use trigrams and scan the names.
 
+Where SQLite lacks FTS5 or the trigram tokenizer (before 3.34), migration 0007 creates
+nothing and every "contains" search scans, as on a database without the index.
+
 A later migration that makes SQLite rebuild ``directory_target`` (most
 ``AlterField`` operations do) drops its triggers with the old table: such a
 migration must run :data:`SETUP`'s trigger statements again.
