@@ -477,10 +477,11 @@ FAST |= {"not_complete"}
 
 
 #: Serve a snapshot that is no longer current for at most this long while a new one is computed.
-STALE_SECONDS = 300
+STALE_SECONDS = 3600
 #: A queued refresh that has not finished after this long may be queued again.
 REFRESH_RETRY = dt.timedelta(minutes=10)
 REFRESH_JOB = "oversight.refresh_figures"
+DEFAULTS_JOB = "oversight.refresh_default_figures"
 
 
 def scope_key(scope: Scope) -> str:
@@ -494,7 +495,7 @@ def indicators(scope: Scope, fresh: bool = False) -> dict[str, Any]:
     The figures are kept as a :class:`~oversight.models.FigureSnapshot` per scope. A snapshot
     is *current* while the audit chain's head (any audited write anywhere moves it) and the
     day are those it was computed at, and is then served as it is. One that is no longer
-    current but younger than ``SUIJI_OVERSIGHT_STALE_SECONDS`` (300 by default) is served
+    current but younger than ``SUIJI_OVERSIGHT_STALE_SECONDS`` (3600 by default) is served
     marked ``stale`` with its time, and a background job (``oversight.refresh_figures``,
     queued once) computes the new one; older than that, or with ``fresh=True``, or with the
     setting at 0, the figures are computed in the request. The returned dict carries
@@ -571,6 +572,24 @@ def _queue_refresh(snap: Any, scope: Scope) -> None:
             "date_to": scope.date_to.isoformat(),
         },
     )
+
+
+def default_scopes(year: int | None = None) -> list[Scope]:
+    """The scope each organisation's dashboard opens on: the whole organisation, the whole year."""
+    year = year or timezone.localdate().year
+    return [
+        Scope(org, None, dt.date(year, 1, 1), dt.date(year, 12, 31)) for org in Organisation.objects.order_by("path")
+    ]
+
+
+def refresh_defaults(year: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Compute the default scope of every organisation (run early each day, so the first view is served)."""
+    scopes = default_scopes(year)
+    for done, scope in enumerate(scopes, start=1):
+        refresh(scope)
+        if progress:
+            progress(done, len(scopes))
+    return len(scopes)
 
 
 def scope_from_params(params: dict[str, Any]) -> Scope:

@@ -176,7 +176,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SUIJI_MAX_UPLOAD_BYTES = env_int("SUIJI_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
 # Oversight dashboard: how long figures that are no longer current may be served (marked with their
 # time) while a background job computes new ones; 0 computes them in the request (docs/OVERSIGHT.md).
-SUIJI_OVERSIGHT_STALE_SECONDS = env_int("SUIJI_OVERSIGHT_STALE_SECONDS", 300)
+SUIJI_OVERSIGHT_STALE_SECONDS = env_int("SUIJI_OVERSIGHT_STALE_SECONDS", 3600)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -155,7 +155,8 @@ def test_stale_figures_are_computed_in_the_request_when_asked_too_old_or_turned_
     page = client.get(url + "&fresh=1").content.decode()  # the "compute now" link
     assert 'data-testid="n-published">4<' in page and 'data-testid="figures-stale"' not in page
     insp.do_publish_record(w.users["approver"], data.records["b4"])
-    FigureSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(seconds=301))
+    limit = settings.SUIJI_OVERSIGHT_STALE_SECONDS
+    FigureSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(seconds=limit + 1))
     assert 'data-testid="n-published">5<' in client.get(url).content.decode()  # older than the limit
     settings.SUIJI_OVERSIGHT_STALE_SECONDS = 0
     audit.record(AuditAction.ACTION, w.county, after={"note": "any audited write"}, reason="test")
@@ -172,3 +173,25 @@ def test_the_grouped_counts_equal_the_metric_querysets(data):
     assert stats.multi_department_count(s) == stats.multi_department_firms(s).count() == 1
     d = stats.scope_for(data.world.users["coordinator"], {"year": str(data.year), "dept": str(data.world.market.pk)})
     assert stats.multi_department_count(d) == stats.multi_department_firms(d).count() == 1
+
+
+def test_refresh_figures_computes_every_organisation_so_the_first_view_is_served(client, data, capsys):
+    from django.core.management import CommandError, call_command
+
+    from jobs.models import Job, JobState
+    from jobs.runner import run_job
+    from orgs.models import Organisation
+    from oversight.models import FigureSnapshot
+
+    client.force_login(data.world.users["coordinator"])  # signing in is itself an audited write
+    call_command("refresh_figures", "--year", str(data.year))
+    n = Organisation.objects.count()
+    assert capsys.readouterr().out.strip().endswith(f"computed={n}")
+    assert FigureSnapshot.objects.count() == n
+    api = client.get(f"/api/oversight/indicators?year={data.year}").json()
+    assert api["freshness"] == "current" and api["counts"]["published"] == 3
+    call_command("refresh_figures", "--queue")
+    job = Job.objects.get(kind=stats.DEFAULTS_JOB)
+    assert run_job(job).state == JobState.DONE and job.result == {"computed": n}
+    with pytest.raises(CommandError):
+        call_command("refresh_figures", "--year", "1900")
