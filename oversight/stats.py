@@ -27,7 +27,7 @@ from accounts.permissions import can_see_org, visible_path
 from catalog.models import InspectionItem, ItemVersion, VersionStatus
 from core.errors import Refused
 from directory.models import Inspector, InspectorStatus, Target
-from draws.models import DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
+from draws.models import Draw, DrawState, ParticipantState, Selection, Task, TaskParticipant, TaskState
 from inspections.models import PROBLEM_CATEGORIES, Record, RecordState, Result
 from orgs.models import Department, DepartmentKind, Organisation
 from plans.models import PlanLine, PlanStatus
@@ -321,8 +321,6 @@ def planned_targets(scope: Scope, lines: QuerySet[PlanLine] | None = None) -> di
 
 def item_ratios(scope: Scope) -> list[dict[str, Any]]:
     """Per listed item covered by a drawn task: drawn ÷ candidates over those draws, against its minimum."""
-    from draws.models import Draw
-
     draws = list(
         Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks(scope, department=False).values("pk")).values(
             "task_id", "pool_size", "selected"
@@ -453,8 +451,6 @@ def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[s
     # live selection, and a draw with records cannot be voided), one per visit; so the drawn targets
     # without a published record are the drawn ones less the published records.
     # Drawn targets: the number of selections each live draw wrote at its ceremony (``Draw.selected``).
-    from draws.models import Draw
-
     live = Draw.objects.filter(state=DrawState.DRAWN, task__in=tasks(scope).values("pk"))
     for task_id, n in live.values_list("task_id", "selected"):
         out[task_id]["drawn"] += n
