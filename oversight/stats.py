@@ -14,11 +14,13 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, connections
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -600,13 +602,37 @@ def scope_from_params(params: dict[str, Any]) -> Scope:
     )
 
 
+def _in_own_thread(fn: Callable[[Scope], int], scope: Scope) -> int:
+    try:
+        return fn(scope)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def _beside(fn: Callable[[Scope], int], scope: Scope) -> Callable[[], int]:
+    """Start ``fn(scope)`` in a second thread with its own database connection; returns its result getter.
+
+    Used for the largest single figure (firms checked by two or more departments) so that the database
+    computes it while this thread computes the rest. Inside a transaction (tests, or a caller's
+    ``atomic`` block) another connection would not see its uncommitted rows, so it then runs here.
+    """
+    if connection.in_atomic_block or not getattr(settings, "SUIJI_OVERSIGHT_THREADS", True):
+        value = fn(scope)
+        return lambda: value
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight")
+    future = pool.submit(_in_own_thread, fn, scope)
+    pool.shutdown(wait=False)
+    return future.result
+
+
 def _indicators(scope: Scope) -> dict[str, Any]:
+    multi = _beside(multi_department_count, scope)
     per_task = task_figures(scope)
     counts = _fast_counts(scope, per_task)
     for key, m in METRICS.items():
         if key not in FAST and key not in ("items_uncovered", "multi_firms"):
             counts[key] = m.queryset(scope).count()
-    counts["multi_firms"] = multi_department_count(scope)
+    counts["multi_firms"] = multi()
     # The covered items are a subset of the listed ones (see ``uncovered_items``).
     counts["items_uncovered"] = counts["items_listed"] - counts["items_covered"]
     counts = {key: counts[key] for key in METRICS}

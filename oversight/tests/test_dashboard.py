@@ -195,3 +195,28 @@ def test_refresh_figures_computes_every_organisation_so_the_first_view_is_served
     assert run_job(job).state == JobState.DONE and job.result == {"computed": n}
     with pytest.raises(CommandError):
         call_command("refresh_figures", "--year", "1900")
+
+
+def test_the_largest_figure_is_computed_beside_the_rest_on_its_own_connection(world_tx):
+    import threading
+
+    from django.db import connection, transaction
+
+    from directory.models import Target
+
+    seen = []
+
+    def count(scope):
+        seen.append(threading.current_thread().name)
+        return Target.objects.count()
+
+    Target.objects.create(organisation=world_tx.county, key="91411722MA40000000", name="测试企业", kind="enterprise")
+    assert not connection.in_atomic_block
+    assert stats._beside(count, None)() == 1  # committed rows are seen from the other connection
+    assert seen[-1].startswith("oversight")
+    with transaction.atomic():  # uncommitted rows: computed here, on this connection
+        Target.objects.create(organisation=world_tx.county, key="91411722MA40000019", name="测试二", kind="enterprise")
+        assert stats._beside(count, None)() == 2
+    assert seen[-1] == threading.current_thread().name
+    s = stats.Scope(world_tx.province, None, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert stats._indicators(s)["counts"]["multi_firms"] == 0  # the whole computation, threaded
