@@ -177,6 +177,8 @@ SUIJI_MAX_UPLOAD_BYTES = env_int("SUIJI_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
 # Oversight dashboard: how long figures that are no longer current may be served (marked with their
 # time) while a background job computes new ones; 0 computes them in the request (docs/OVERSIGHT.md).
 SUIJI_OVERSIGHT_STALE_SECONDS = env_int("SUIJI_OVERSIGHT_STALE_SECONDS", 3600)
+# Compute the largest dashboard figure on a second database connection beside the others.
+SUIJI_OVERSIGHT_THREADS = env_bool("SUIJI_OVERSIGHT_THREADS", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
