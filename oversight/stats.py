@@ -412,29 +412,30 @@ def task_figures(scope: Scope, today: dt.date | None = None) -> dict[int, dict[s
     dashboard's totals and its per-department chart are sums of these rows.
     """
     today = today or timezone.localdate()
-    done = Q(state__in=CHECKED_STATES)
-    pub = Q(state=RecordState.PUBLISHED)
     out: dict[int, dict[str, int]] = defaultdict(
         lambda: (
             dict.fromkeys(("checked", "published", "problems", "published_late", "overdue", "drawn"), 0)
             | {"not_complete": 0}
         )
     )
-    # Three grouped counts that the index (task, state, published_late, publish_deadline) answers
-    # alone: per task and state, the late ones among the published, the overdue ones among the rest.
-    base = records(scope).order_by()
-    for task_id, state, n in base.values_list("task_id", "state").annotate(n=Count("pk")):
+    # One grouped count that the index (task, state, published_late, publish_deadline) answers alone,
+    # in its own order: per task, state and lateness, the records and those past their deadline.
+    grouped = (
+        records(scope)
+        .order_by()
+        .values_list("task_id", "state", "published_late")
+        .annotate(n=Count("pk"), past=Count("pk", filter=Q(publish_deadline__lt=today)))
+    )
+    for task_id, state, late, n, past in grouped:
         row = out[task_id]
         if state in CHECKED_STATES:
             row["checked"] += n
-        if state == RecordState.PUBLISHED:
-            row["published"] += n
-    late = base.filter(pub & Q(published_late=True)).values_list("task_id").annotate(n=Count("pk"))
-    for task_id, n in late:
-        out[task_id]["published_late"] = n
-    overdue = base.filter(done & ~pub & Q(publish_deadline__lt=today)).values_list("task_id").annotate(n=Count("pk"))
-    for task_id, n in overdue:
-        out[task_id]["overdue"] = n
+            if state == RecordState.PUBLISHED:
+                row["published"] += n
+                if late:
+                    row["published_late"] += n
+            else:
+                row["overdue"] += past
     # Problems: from the results side (a scan of the problem results, not one subquery per record).
     rows = (
         Result.objects.filter(
