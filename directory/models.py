@@ -47,8 +47,15 @@ class Target(models.Model):
     are keyed by it, never by the database id.
     """
 
+    # The foreign keys below carry no index of their own: an index of Meta.indexes leads with
+    # each (organisation + class; region + class + …; industry), and a second one would only
+    # cost every insert and every bulk load.
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="targets"
+        "orgs.Organisation",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="targets",
+        db_index=False,
     )
     key = models.CharField(_("USCC / registration number"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
@@ -57,10 +64,20 @@ class Target(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     business_scope = models.TextField(_("business scope"), blank=True)
     industry = models.ForeignKey(
-        "refdata.Industry", verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT
+        "refdata.Industry",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     region = models.ForeignKey(
-        "refdata.Division", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+        "refdata.Division",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     registration_authority = models.CharField(_("registration authority"), max_length=100, blank=True)
     founded = models.DateField(_("founding date"), null=True, blank=True)

@@ -131,7 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA cache_size=-{1024 * env_int('SUIJI_SQLITE_CACHE_MB', 64)}; "
+                f"PRAGMA mmap_size={1024 * 1024 * env_int('SUIJI_SQLITE_MMAP_MB', 0)};"
+            ),
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": None}

@@ -260,6 +260,14 @@ def test_the_importer_digest_is_the_engine_digest():
     samples += ["411722600012345", "X", "9141172" + "2" * 20]
     for key in samples:
         assert draw_digest(key) == candidate_digest(key)
+    # The batch form, on the common lengths alone and on a mix that takes the key-by-key path.
+    from directory.importing.runner import draw_digests
+
+    common = samples[:51]
+    assert draw_digests(common) == [candidate_digest(k) for k in common]
+    mixed = [*samples, "91411722MA4ＡＢＣ12345"]
+    assert draw_digests(mixed) == [candidate_digest(k) for k in mixed]
+    assert draw_digests([]) == []
 
 
 def _target_indexes():
