@@ -248,7 +248,10 @@ class Witness(models.Model):
 class Selection(models.Model):
     """One selected candidate of a draw, in the order the draw gave (R2: order by lot)."""
 
-    draw = models.ForeignKey(Draw, verbose_name=_("draw"), on_delete=models.PROTECT, related_name="selections")
+    # No index of its own: the unique (draw, position) constraint's index leads with the draw.
+    draw = models.ForeignKey(
+        Draw, verbose_name=_("draw"), on_delete=models.PROTECT, related_name="selections", db_index=False
+    )
     position = models.PositiveIntegerField(_("position"))
     key = models.CharField(_("USCC / registration number"), max_length=128)
     target = models.ForeignKey(
