@@ -292,3 +292,27 @@ def test_a_stale_stored_digest_is_refused_at_commit(world):
     with pytest.raises(services.WorkflowError) as exc:
         services.do_commit(make_task(world), world.users["coordinator"])
     assert exc.value.code == "stale_digest"
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_stored_selection_is_the_manifest_in_order_with_strata_reasons_and_directory_links(world, count):
+    """One selection and several: the ceremony's single set-based insert (each database's own form)."""
+    firms = {t.key: t for t in make_firms(world.county, n=10)}
+    overall = {"count": count, "ratio": None}
+    task = make_task(
+        world,
+        params={"parts": [{"name": "main", "method": "uniform", "overall": overall, "strata": [], "recent": "keep"}]},
+        force_complaints=5 if count > 1 else None,
+    )
+    draw = services.do_draw(services.do_commit(task, world.users["coordinator"]), world.users["coordinator"],
+                            WITNESSES, INPUTS)  # fmt: skip
+    manifest = json.loads(draw.manifest)
+    expected = [entry["key"] for entry in manifest["result"]["selected"]]
+    rows = list(draw.selections.order_by("position").values_list("position", "key", "target_id", "stratum", "forced"))
+    assert [r[1] for r in rows] == expected and [r[0] for r in rows] == list(range(1, len(expected) + 1))
+    assert all(target_id == firms[key].pk for _, key, target_id, _, _ in rows)
+    assert {r[3] for r in rows} == {"all"}
+    if count > 1:  # firm 0 has 7 complaints: forced in, and said so
+        assert [r[4] for r in rows if r[1] == firm_key(world.county, 0)] == ["complaint"]
+        assert all(r[4] == "" for r in rows if r[1] != firm_key(world.county, 0))
+    assert draw.selected == len(rows)
