@@ -42,6 +42,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
+	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: install chromium
