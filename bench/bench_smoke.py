@@ -43,7 +43,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    call_command("seed_demo", "--firms", str(args.firms), "--quiet", stdout=StringIO())
+    call_command("seed_demo", "--firms", str(args.firms), "--quiet", "--no-draw", stdout=StringIO())
     seed_s = time.perf_counter() - t0
     firms = Target.objects.count()
 

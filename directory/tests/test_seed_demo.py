@@ -44,3 +44,53 @@ def test_it_is_reproducible_from_its_seed(db):
     Target.objects.all().delete()
     call_command("seed_demo", "--firms", "50", "--quiet", "--seed", "7", stdout=StringIO())
     assert list(Target.objects.order_by("key").values_list("key", "name", "credit_class")) == first
+
+
+def test_it_adds_a_published_item_list_and_a_witnessed_draw_anyone_can_verify(db, client, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    from catalog.models import ItemVersion, VersionStatus
+    from draws.models import Draw, DrawState, Task
+
+    out = StringIO()
+    call_command("seed_demo", "--firms", "500", "--quiet", stdout=out)
+    assert ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == 3
+    task = Task.objects.get()
+    draw = Draw.objects.get(task=task)
+    assert draw.state == DrawState.DRAWN and draw.selected == draw.selections.count() > 0
+    assert f"{draw.selected} firms selected" in out.getvalue()
+    assert task.items.count() == 2 and draw.witnesses.count() == 1
+    # The published manifest and the frozen list reproduce the selection with the stdlib verifier.
+    manifest, candidates = tmp_path / "m.json", tmp_path / "c.csv"
+    manifest.write_text(draw.manifest, encoding="utf-8")
+    with default_storage.open(draw.candidates_file, "rb") as fh:
+        candidates.write_bytes(fh.read())
+    verifier = Path(settings.BASE_DIR) / "verify_draw.py"
+    command = [sys.executable, str(verifier), str(manifest), str(candidates)]
+    proc = subprocess.run(command, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("OK"), proc.stdout + proc.stderr
+    assert verify_chain().ok
+    # The public portal lists the task; the coordinator's dashboard counts its items and drawn firms.
+    assert task.name in client.get("/portal/tasks/").content.decode()
+
+    client.force_login(User.objects.get(username="coordinator"))
+    page = client.get("/oversight/").content.decode()
+    assert f'data-testid="n-drawn">{draw.selected}<' in page
+    assert 'data-testid="n-items_covered">2<' in page and 'data-testid="n-items_listed">3<' in page
+    # Run again: nothing more is added.
+    call_command("seed_demo", "--firms", "500", "--quiet", stdout=StringIO())
+    assert Task.objects.count() == 1 and ItemVersion.objects.count() == 3
+
+
+def test_no_draw_leaves_out_the_item_list_and_the_draw(db):
+    from catalog.models import InspectionItem
+    from draws.models import Task
+
+    call_command("seed_demo", "--firms", "50", "--quiet", "--no-draw", stdout=StringIO())
+    assert Target.objects.count() == 60
+    assert not InspectionItem.objects.exists() and not Task.objects.exists()

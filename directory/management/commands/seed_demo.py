@@ -1,4 +1,5 @@
-"""``manage.py seed_demo --firms N``: a demo province > city > two counties, users of every role, firms, inspectors."""
+"""``manage.py seed_demo --firms N``: a demo province > city > two counties, users of every role, firms,
+inspectors, and (unless ``--no-draw``) a published item list with one witnessed draw (``draws/demo.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from directory.models import Target
 
 
 class Command(BaseCommand):
-    help = "Create demo organisations, one user per role (passwords printed once), firms and inspectors."
+    help = (
+        "Create demo organisations, one user per role (passwords printed once), firms, inspectors, "
+        "and a published item list with one witnessed draw."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--firms", type=int, default=2000, help="number of demo firms (default 2000)")
@@ -24,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed for reproducible demo data")
         parser.add_argument("--reset-passwords", action="store_true", help="give the demo users new passwords")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--no-draw", action="store_true", help="no demo item list and draw (firms, inspectors and users only)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["firms"]
@@ -48,8 +55,18 @@ class Command(BaseCommand):
                 second = demo.create_firms(max(10, n // 10), counties[1], options["seed"] + 7)
             per_county = options["inspectors"] or min(3000, max(30, n // 100))
             inspectors = sum(demo.create_inspectors(c, per_county, options["seed"] + i) for i, c in enumerate(counties))
+            scenario = {"items": 0, "drawn": 0}
+            if not options["no_draw"]:
+                from draws.demo import ensure_scenario
+
+                scenario = ensure_scenario(counties[0])
         self.stdout.write(f"firms created: {created} in {counties[0].name}, {second} in {counties[1].name}")
         self.stdout.write(f"inspectors created: {inspectors}")
+        if scenario["items"]:
+            self.stdout.write(
+                f"demo item list: {scenario['items']} published items; "
+                f"demo task drawn with a witness: {scenario['drawn']} firms selected"
+            )
         if passwords:
             self.stdout.write("Demo users (passwords are shown only now):")
             for username, password in passwords.items():
