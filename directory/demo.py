@@ -341,6 +341,32 @@ def create_firms(
     return inserted
 
 
+def link_inspector_user(county: Organisation) -> Inspector | None:
+    """Give the demo ``inspector`` user the directory entry of an active market inspector of ``county``
+    (谁检查谁录入: only an inspector in the directory may enter a check); idempotent."""
+    user = User.objects.filter(username="inspector").first()
+    if user is None:
+        return None
+    linked = Inspector.objects.filter(user=user).first()
+    if linked is not None:
+        return linked
+    inspector = (
+        Inspector.objects.filter(
+            organisation=county,
+            department__kind=DepartmentKind.MARKET,
+            status="active",
+            user__isnull=True,
+            certificate_expiry__gte=dt.date.today(),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if inspector is not None:
+        inspector.user = user
+        inspector.save(update_fields=["user"])
+    return inspector
+
+
 def create_inspectors(county: Organisation, n: int, seed: int) -> int:
     """Insert n inspectors in bulk (one audit entry for the batch)."""
     rng = random.Random(seed + 1)

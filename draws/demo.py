@@ -6,8 +6,11 @@ audit trail): three published inspection items of the market department, and one
 ad-hoc task on two of them, stratified by credit class, whose candidates are frozen
 and drawn at a ceremony with a witness. The task is public and its selected list is
 published with the notice, so the portal shows the task, its manifest and the
-candidate list that ``verify_draw.py`` checks. Idempotent: nothing is added when the
-county already has items.
+candidate list that ``verify_draw.py`` checks. The demo inspector then enters the
+checks of the first twelve firms drawn (two with a problem ordered corrected) and the
+demo approver approves and publishes eight of them, so the dashboard has checks to
+count and the portal results to show; four wait in the approver's queue. Idempotent:
+nothing is added when the county already has items.
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ ITEMS = [
 RATIOS = {"A": "0.05", "B": "0.05", "C": "0.1", "D": "0.2"}
 WITNESS = ("王某", "县纪委监委派驻纪检监察组", "县纪委监委")
 INPUTS = [("见证人王某", "27 3 15 8 41"), ("现场掷骰", "4 6 1")]
+#: Twelve checks are entered, the first eight published; every sixth found a problem.
+ENTERED = 12
+PUBLISHED = 8
+PROBLEMS_EVERY = 6
 
 
 def ensure_scenario(county: Organisation) -> dict[str, Any]:
@@ -122,4 +129,49 @@ def ensure_scenario(county: Organisation) -> dict[str, Any]:
     )
     draw = services.do_commit(task, organiser)
     draw = services.do_draw(draw, organiser, [services.WitnessIn(*WITNESS)], INPUTS)
-    return {"items": len(versions), "drawn": draw.selected, "task": task}
+    records, published = _checks(task, draw)
+    return {"items": len(versions), "drawn": draw.selected, "records": records, "published": published, "task": task}
+
+
+def _checks(task: Any, draw: Any) -> tuple[int, int]:
+    """The first twelve visits entered by the demo inspector; eight approved and published."""
+    from catalog.models import CheckPoint
+    from inspections import services as checks
+    from inspections.models import Outcome, ResultCategory
+
+    inspector = User.objects.filter(username="inspector", inspector__isnull=False).first()
+    approver = User.objects.filter(username="approver").first()
+    if inspector is None or approver is None:
+        return 0, 0
+    items = list(task.items.all())
+    points = list(CheckPoint.objects.filter(version__in=items).order_by("pk"))
+    selections = list(draw.selections.filter(target__isnull=False).order_by("position")[:ENTERED])
+    entered = published = 0
+    for n, selection in enumerate(selections, start=1):
+        problem = n % PROBLEMS_EVERY == 0
+        category = ResultCategory.CORRECTED if problem else ResultCategory.NO_PROBLEM
+        findings = {p.pk: (Outcome.OK, "") for p in points}
+        if problem:
+            findings[points[0].pk] = (Outcome.PROBLEM, "进货查验记录不全，已当场责令改正")
+        record, _created = checks.do_submit_record(
+            inspector,
+            checks.Submission(
+                task=task,
+                target_key=selection.key,
+                idempotency_key=f"demo-{task.pk}-{selection.position}",
+                checked_on=timezone.localdate(),
+                categories={v.pk: (category if v == items[0] else ResultCategory.NO_PROBLEM) for v in items},
+                findings=findings,
+                methods=["onsite"],
+                item_ids=[v.pk for v in items],
+                place=selection.target.address[:200] if selection.target else "",
+                signature_kind="missing",
+                signature_missing_reason="演示数据：未采集签字",
+            ),
+        )
+        entered += 1
+        if n <= PUBLISHED:
+            checks.do_approve_record(approver, record)
+            checks.do_publish_record(approver, record)
+            published += 1
+    return entered, published

@@ -39,10 +39,10 @@ def test_it_creates_a_demo_county_with_valid_identifiers_and_prints_passwords_on
 
 
 def test_it_is_reproducible_from_its_seed(db):
-    call_command("seed_demo", "--firms", "50", "--quiet", "--seed", "7", stdout=StringIO())
+    call_command("seed_demo", "--firms", "50", "--quiet", "--seed", "7", "--no-draw", stdout=StringIO())
     first = list(Target.objects.order_by("key").values_list("key", "name", "credit_class"))
     Target.objects.all().delete()
-    call_command("seed_demo", "--firms", "50", "--quiet", "--seed", "7", stdout=StringIO())
+    call_command("seed_demo", "--firms", "50", "--quiet", "--seed", "7", "--no-draw", stdout=StringIO())
     assert list(Target.objects.order_by("key").values_list("key", "name", "credit_class")) == first
 
 
@@ -82,9 +82,20 @@ def test_it_adds_a_published_item_list_and_a_witnessed_draw_anyone_can_verify(db
     page = client.get("/oversight/").content.decode()
     assert f'data-testid="n-drawn">{draw.selected}<' in page
     assert 'data-testid="n-items_covered">2<' in page and 'data-testid="n-items_listed">3<' in page
+    # Twelve checks entered by the demo inspector (谁检查谁录入), eight approved and published.
+    from inspections.models import Record, RecordState, Result
+
+    records = Record.objects.filter(task=task)
+    assert records.count() == 12 and records.filter(state=RecordState.PUBLISHED).count() == 8
+    assert set(records.values_list("entered_by__username", flat=True)) == {"inspector"}
+    assert records.filter(state=RecordState.SUBMITTED).count() == 4
+    assert Result.objects.filter(record__task=task, category="ordered_to_correct").count() == 2
+    assert 'data-testid="n-checked">12<' in page and 'data-testid="n-published">8<' in page
+    published_key = records.filter(state=RecordState.PUBLISHED).values_list("target__key", flat=True).first()
+    assert "未发现问题" in client.get(f"/portal/firms/{published_key}/").content.decode()
     # Run again: nothing more is added.
     call_command("seed_demo", "--firms", "500", "--quiet", stdout=StringIO())
-    assert Task.objects.count() == 1 and ItemVersion.objects.count() == 3
+    assert Task.objects.count() == 1 and ItemVersion.objects.count() == 3 and records.count() == 12
 
 
 def test_no_draw_leaves_out_the_item_list_and_the_draw(db):

@@ -55,7 +55,8 @@ class Command(BaseCommand):
                 second = demo.create_firms(max(10, n // 10), counties[1], options["seed"] + 7)
             per_county = options["inspectors"] or min(3000, max(30, n // 100))
             inspectors = sum(demo.create_inspectors(c, per_county, options["seed"] + i) for i, c in enumerate(counties))
-            scenario = {"items": 0, "drawn": 0}
+            demo.link_inspector_user(counties[0])
+            scenario = {"items": 0, "drawn": 0, "records": 0, "published": 0}
             if not options["no_draw"]:
                 from draws.demo import ensure_scenario
 
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         if scenario["items"]:
             self.stdout.write(
                 f"demo item list: {scenario['items']} published items; "
-                f"demo task drawn with a witness: {scenario['drawn']} firms selected"
+                f"demo task drawn with a witness: {scenario['drawn']} firms selected; "
+                f"{scenario['records']} checks entered, {scenario['published']} of them approved and published"
             )
         if passwords:
             self.stdout.write("Demo users (passwords are shown only now):")
