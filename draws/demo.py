@@ -19,12 +19,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import InspectionItem, VersionStatus
 from catalog.services import VersionData, do_create_item, do_publish
 from directory.models import Target
+from draws.models import Draw, Task
 from orgs.models import DepartmentKind, Organisation
 
 TASK_NAME = "{year}年食品经营者“双随机”抽查（演示）"
@@ -73,7 +75,7 @@ ITEMS = [
         "ratio_min": Decimal("0.05"),
         "ratio_max": Decimal("0.10"),
         "frequency": "每年1次",
-        "points": [("年度报告所填住所与实际是否一致", "onsite", "不一致")],
+        "points": [("年度报告所填住所与登记是否一致", "written", "不一致")],
     },
 ]
 
@@ -85,16 +87,24 @@ INPUTS = [("见证人王某", "27 3 15 8 41"), ("现场掷骰", "4 6 1")]
 ENTERED = 12
 PUBLISHED = 8
 PROBLEMS_EVERY = 6
+#: What ``ensure_scenario`` reports when it adds nothing.
+NOTHING = {"items": 0, "drawn": 0, "records": 0, "published": 0}
 
 
 def ensure_scenario(county: Organisation) -> dict[str, Any]:
-    """Create the demo items and the drawn task in ``county`` (nothing when it has items already)."""
+    """Create the demo items, the drawn task and its checks in ``county``, all or nothing (nothing when
+    it has items already, or no firms)."""
+    if InspectionItem.objects.filter(organisation=county).exists():
+        return dict(NOTHING)
+    if not Target.objects.filter(organisation=county).exists():
+        return dict(NOTHING)
+    with transaction.atomic():
+        return _scenario(county)
+
+
+def _scenario(county: Organisation) -> dict[str, Any]:
     from draws import services
 
-    if InspectionItem.objects.filter(organisation=county).exists():
-        return {"items": 0, "drawn": 0}
-    if not Target.objects.filter(organisation=county).exists():
-        return {"items": 0, "drawn": 0}
     market = county.departments.get(kind=DepartmentKind.MARKET)
     organiser = User.objects.get(username="organiser")
     versions = []
@@ -133,7 +143,7 @@ def ensure_scenario(county: Organisation) -> dict[str, Any]:
     return {"items": len(versions), "drawn": draw.selected, "records": records, "published": published, "task": task}
 
 
-def _checks(task: Any, draw: Any) -> tuple[int, int]:
+def _checks(task: Task, draw: Draw) -> tuple[int, int]:
     """The first twelve visits entered by the demo inspector; eight approved and published."""
     from catalog.models import CheckPoint
     from inspections import services as checks

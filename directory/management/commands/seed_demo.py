@@ -56,11 +56,9 @@ class Command(BaseCommand):
             per_county = options["inspectors"] or min(3000, max(30, n // 100))
             inspectors = sum(demo.create_inspectors(c, per_county, options["seed"] + i) for i, c in enumerate(counties))
             demo.link_inspector_user(counties[0])
-            scenario = {"items": 0, "drawn": 0, "records": 0, "published": 0}
-            if not options["no_draw"]:
-                from draws.demo import ensure_scenario
+            from draws.demo import NOTHING, ensure_scenario
 
-                scenario = ensure_scenario(counties[0])
+            scenario = NOTHING if options["no_draw"] else ensure_scenario(counties[0])
         self.stdout.write(f"firms created: {created} in {counties[0].name}, {second} in {counties[1].name}")
         self.stdout.write(f"inspectors created: {inspectors}")
         if scenario["items"]:
