@@ -287,6 +287,9 @@ class _Writer:
         """Rows ``(draw_digest, id)``."""
         raise NotImplementedError
 
+    def settle(self) -> None:
+        """Complete any insert still open on the connection; called before every other statement."""
+
     def consider_bulk(self, expected_new: int) -> None:
         """Called with the number of new rows the whole import is expected to add."""
 
@@ -374,6 +377,8 @@ class _PostgresWriter(_Writer):
         self.repair_sql = f"UPDATE {self.table} SET draw_digest = %s WHERE id = %s"
         self.dropped: list[str] = []
         self.foreign_keys: list[tuple[str, str]] = []
+        self._copy_block: Any = None
+        self._copy: Any = None
         # The planner's row estimate: cheap, and only used to decide on the bulk path.
         self.existing = self.raw.execute(
             "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.table]
@@ -388,6 +393,7 @@ class _PostgresWriter(_Writer):
         the drop back with everything else."""
         if self.bulk or expected_new < max(BULK_MIN_ROWS, self.existing):
             return
+        self.settle()
         rows = self.raw.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i "
             "WHERE i.schemaname = current_schema() AND i.tablename = %s AND NOT EXISTS ("
@@ -414,6 +420,7 @@ class _PostgresWriter(_Writer):
         self.bulk = True
 
     def finish(self) -> None:
+        self.settle()
         if self.bulk:
             # Django's foreign keys are deferred; pending checks must run before the table is altered.
             self.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -430,11 +437,35 @@ class _PostgresWriter(_Writer):
         return self.raw.execute(f"SELECT {self._select()} FROM {self.table} WHERE key = ANY(%s)", [keys]).fetchall()
 
     def insert(self, rows: list[tuple]) -> None:
-        tail = self.tail
-        with self.raw.copy(self.copy_sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row + tail)
+        """The batch as ``COPY`` text (``copy_text``), into a ``COPY`` left open for the next batch.
+
+        The server stores one batch while this process reads and checks the next; ``settle``
+        ends the ``COPY`` before any other statement (the driver holds the connection's lock
+        while it is open), ``close`` abandons it if the import stops.
+        """
+        if self._copy is None:
+            block = self.raw.copy(self.copy_sql)
+            self._copy = block.__enter__()
+            self._copy_block = block
+        self._copy.write(copy_text(rows, self.tail))
+
+    def settle(self) -> None:
+        block, self._copy_block, self._copy = self._copy_block, None, None
+        if block is not None:
+            block.__exit__(None, None, None)
+
+    def close(self) -> None:
+        block, self._copy_block, self._copy = self._copy_block, None, None
+        try:
+            if block is not None:  # the import stopped with rows still being sent: abandon them
+                stopped = RuntimeError("import stopped")
+                try:
+                    block.__exit__(RuntimeError, stopped, None)
+                except RuntimeError as exc:
+                    if exc is not stopped:
+                        raise
+        finally:
+            super().close()
 
     def update(self, rows: list[tuple]) -> None:
         now = self.now
@@ -442,6 +473,52 @@ class _PostgresWriter(_Writer):
 
     def repair_digests(self, rows: list[tuple[int, int]]) -> None:
         self.raw.executemany(self.repair_sql, rows)
+
+
+# PostgreSQL's COPY text format: a column's kind in a row (key, *DATA_FIELDS, draw_digest).
+_COPY_KINDS = (
+    "text",
+    *(
+        "date" if f == "founded" else "flag" if f in _FLAGS else "int" if f == "complaint_count" else "text"
+        for f in DATA_FIELDS
+    ),
+    "int",
+)
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_text(rows: list[tuple], tail: tuple[int, dt.datetime]) -> str:
+    """The rows (and ``tail``: organisation id and time) as PostgreSQL ``COPY … FROM STDIN`` text.
+
+    What ``copy.write_row`` would send, formatted a column at a time: a text column is escaped
+    (backslash, tab, newline, carriage return) only when one of them occurs in it, ``None`` is
+    ``\\N``, a date is ISO 8601, a flag ``t`` or ``f``; then the rows are joined at once.
+    """
+    n = len(rows)
+    columns: list[list[str]] = []
+    for kind, column in zip(_COPY_KINDS, zip(*rows, strict=True), strict=True):
+        if kind == "text":
+            given = [v for v in column if v is not None]
+            joined = "\x1f".join(given)
+            values: list[Any] = list(column)
+            if any(c in joined for c in _COPY_SPECIAL):
+                values = [None if v is None else _copy_escape(v) for v in values]
+            if len(given) != n:
+                values = ["\\N" if v is None else v for v in values]
+        elif kind == "date":
+            values = ["\\N" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v) for v in column]
+        elif kind == "flag":
+            values = ["t" if v else "f" for v in column]
+        else:
+            values = ["\\N" if v is None else str(int(v)) for v in column]
+        columns.append(values)
+    columns.append([str(int(tail[0]))] * n)
+    columns.append([tail[1].isoformat()] * n)
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def _writer(org_id: int, now: dt.datetime) -> _Writer:
@@ -501,6 +578,8 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
 
     def flush(writer: _Writer, may_exist: bool) -> None:
         nonlocal new_rows
+        if may_exist:
+            writer.settle()
         existing = writer.lookup([values[0] for values in batch]) if may_exist else {}
         if existing:
             inserts: list[tuple] = []
@@ -561,6 +640,8 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
                 expected = new_rows * source.size // done if done else new_rows
                 writer.consider_bulk(expected)
                 writer.insert(inserts)
+            if updates or repairs or changes:
+                writer.settle()
             if updates:
                 writer.update(updates)
             if repairs:

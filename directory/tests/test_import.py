@@ -162,6 +162,36 @@ def test_reimport_updates_and_records_changes(world, tmp_path):
     assert Target.objects.get(key=ks[0]).credit_class == "D"
 
 
+def test_an_import_in_many_batches_streams_them_and_stops_cleanly(world, tmp_path, monkeypatch):
+    """Batches of two rows: on PostgreSQL one COPY stays open across them, and is ended before a
+    look-up or an update, and abandoned when the import stops; nothing half written either way."""
+    from directory.importing import runner
+
+    monkeypatch.setattr(runner, "BATCH", 2)
+    ks = keys(7, seed=11)
+    # Into the empty directory, a bad row in the third batch: the two batches already sent are abandoned.
+    lines = good_lines(ks)
+    lines[5] = f"{ks[5]},,,,,,,,,,"
+    result = run_import(write(tmp_path, [HEADER, *lines], name="0.csv"), world.county, mode="all_or_nothing")
+    assert not result.committed and [e["reason"] for e in result.errors] == ["missing_name"]
+    assert Target.objects.count() == 0
+    result = run_import(write(tmp_path, [HEADER, *good_lines(ks[:5])]), world.county)
+    assert result.committed and result.created == 5 and Target.objects.count() == 5
+    # A bad row in the fourth batch, all or nothing: the rows already sent are abandoned.
+    lines = good_lines(ks[5:]) + good_lines(ks[:5])
+    lines[6] = f"{ks[4]},,,,,,,,,,"
+    result = run_import(write(tmp_path, [HEADER, *lines], name="2.csv"), world.county, mode="all_or_nothing")
+    assert not result.committed and [e["reason"] for e in result.errors] == ["missing_name"]
+    assert Target.objects.count() == 5 and not Target.objects.filter(key__in=ks[5:]).exists()
+    # The connection is usable afterwards, and a mixed file (new rows, changed rows) goes in whole.
+    lines = good_lines(ks)
+    lines[1] = lines[1].replace(",A,", ",C,")
+    result = run_import(write(tmp_path, [HEADER, *lines], name="3.csv"), world.county, actor=world.users["coordinator"])
+    assert (result.created, result.updated, result.unchanged) == (2, 1, 4)
+    assert Target.objects.count() == 7 and Target.objects.get(key=ks[1]).credit_class == "C"
+    assert TargetChange.objects.filter(target__key=ks[1]).count() == 1
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -187,6 +217,54 @@ def test_hostile_text_is_stored_as_text_and_escaped_in_pages(world, tmp_path, cl
     client.force_login(world.users["coordinator"])
     page = client.get("/directory/targets/").content.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_backslashes_tabs_line_breaks_and_empty_cells_are_stored_exactly(world, tmp_path):
+    """What the bulk writers send (PostgreSQL's COPY text, SQLite's parameters) keeps every character."""
+    import csv
+
+    ks = keys(3, seed=5)
+    rows = [
+        [ks[0], "甲\\乙\\N公司", "住所\t一号", "第一行\n第二行\r\n第三行", "C13", "411722", "A", "存续", "", "是", "0"],
+        [ks[1], "\\N", "", "", "", "", "B", "存续", "2020-01-02", "否", ""],
+        [ks[2], "丙公司\\", "\\.", "tab\tand\\t", "C13", "411722", "C", "存续", "2019-12-31", "否", "3"],
+    ]
+    path = tmp_path / "odd.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER.split(","))
+        writer.writerows(rows)
+    result = run_import(path, world.county)
+    assert result.committed and result.created == 3 and result.error_count == 0, result.errors
+    stored = {t.key: t for t in Target.objects.all()}
+    assert (stored[ks[0]].name, stored[ks[0]].address) == ("甲\\乙\\N公司", "住所\t一号")
+    assert stored[ks[0]].business_scope == "第一行\n第二行\r\n第三行" and stored[ks[0]].founded is None
+    assert (stored[ks[1]].name, stored[ks[1]].address, stored[ks[1]].region_id) == ("\\N", "", None)
+    assert stored[ks[1]].industry_id is None and stored[ks[1]].complaint_count == 0
+    third = stored[ks[2]]
+    assert (third.name, third.address, third.business_scope) == ("丙公司\\", "\\.", "tab\tand\\t")
+    assert stored[ks[0]].abnormal_operation is True and stored[ks[2]].founded.isoformat() == "2019-12-31"
+
+
+def test_copy_text_escapes_what_postgresql_reads_specially():
+    import datetime as dt
+
+    from directory.importing.runner import copy_text
+
+    now = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
+    plain = ("K1", "名", "enterprise", "", "址", "范围", "13", None, "", None, "active", "A", True, False, 2, -5)
+    odd = ("K2", "a\\b", "enterprise", "x\ty", "l1\nl2", "c\rr", None, "411722", "", dt.date(2020, 1, 2), "active",
+           "B", False, True, 0, 7)  # fmt: skip
+    text = copy_text([plain, odd], (9, now))
+    assert text.endswith("\n") and text.count("\n") == 2
+    first, second = text[:-1].split("\n")
+    assert first.split("\t") == [
+        "K1", "名", "enterprise", "", "址", "范围", "13", "\\N", "", "\\N", "active", "A", "t", "f", "2", "-5", "9",
+        "2026-11-29T08:00:00+00:00",
+    ]  # fmt: skip
+    assert second.split("\t")[1:10] == [
+        "a\\\\b", "enterprise", "x\\ty", "l1\\nl2", "c\\rr", "\\N", "411722", "", "2020-01-02",
+    ]  # fmt: skip
 
 
 def test_export_then_import_changes_nothing(world, tmp_path):
