@@ -379,6 +379,7 @@ class _PostgresWriter(_Writer):
         self.foreign_keys: list[tuple[str, str]] = []
         self._copy_block: Any = None
         self._copy: Any = None
+        self.kept_gin: list[str] = []
         # The planner's row estimate: cheap, and only used to decide on the bulk path.
         self.existing = self.raw.execute(
             "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.table]
@@ -386,11 +387,16 @@ class _PostgresWriter(_Writer):
         return self.raw.execute(f"SELECT EXISTS (SELECT 1 FROM {self.table})").fetchone()[0]
 
     def consider_bulk(self, expected_new: int) -> None:
-        """A large import into a smaller table: drop the secondary indexes (not those of a constraint,
-        such as the unique key) inside the transaction and build them once at the end, which PostgreSQL
-        does far faster than maintaining them row by row (the trigram index on names most of all).
-        Other sessions wait on the table lock until the import commits; an import that fails rolls
-        the drop back with everything else."""
+        """A large import into a smaller table: drop the secondary btree indexes (not those of a
+        constraint, such as the unique key) inside the transaction and build them once at the end,
+        which PostgreSQL does far faster than maintaining them row by row. Other sessions wait on
+        the table lock until the import commits; an import that fails rolls the drop back with
+        everything else.
+
+        A GIN index (the trigram index on names) is kept: its new entries gather in its pending
+        list while the rows stream in, when the server has time to spare (this process is reading
+        and checking the next batch), and ``finish`` merges what is left. Rebuilding it afterwards
+        took 3.5 s of a 1,000,000-row import in which nothing else could run."""
         if self.bulk or expected_new < max(BULK_MIN_ROWS, self.existing):
             return
         self.settle()
@@ -404,6 +410,9 @@ class _PostgresWriter(_Writer):
         # Rows already written have deferred foreign-key checks pending; run them before changing the table.
         self.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, definition in rows:
+            if " USING gin " in definition:
+                self.kept_gin.append(name)
+                continue
             self.raw.execute(f'DROP INDEX "{name}"')
             self.dropped.append(definition)
         # Foreign keys are checked row by row by triggers; the validator has already checked every
@@ -426,6 +435,8 @@ class _PostgresWriter(_Writer):
             self.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for definition in self.dropped:
                 self.raw.execute(definition)
+            for name in self.kept_gin:
+                self.raw.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
             for name, definition in self.foreign_keys:
                 self.raw.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition} NOT VALID')
                 self.raw.execute(f'ALTER TABLE {self.table} VALIDATE CONSTRAINT "{name}"')
