@@ -525,11 +525,15 @@ def copy_text(rows: list[tuple], tail: tuple[int, dt.datetime]) -> str:
         elif kind == "flag":
             values = ["t" if v else "f" for v in column]
         else:
-            values = ["\\N" if v is None else str(int(v)) for v in column]
+            values = (
+                list(map(str, map(int, column)))
+                if None not in column
+                else ["\\N" if v is None else str(int(v)) for v in column]
+            )
         columns.append(values)
-    columns.append([str(int(tail[0]))] * n)
-    columns.append([tail[1].isoformat()] * n)
-    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+    # The organisation and the time are the same on every line: one ending, joined in.
+    ending = f"\t{int(tail[0])}\t{tail[1].isoformat()}\n"
+    return ending.join(map("\t".join, zip(*columns, strict=True))) + ending if n else ""
 
 
 def _writer(org_id: int, now: dt.datetime) -> _Writer:
