@@ -27,6 +27,7 @@ failure or rollback restores the indexes with everything else.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -468,13 +469,11 @@ class _PostgresWriter(_Writer):
     def close(self) -> None:
         block, self._copy_block, self._copy = self._copy_block, None, None
         try:
-            if block is not None:  # the import stopped with rows still being sent: abandon them
-                stopped = RuntimeError("import stopped")
-                try:
-                    block.__exit__(RuntimeError, stopped, None)
-                except RuntimeError as exc:
-                    if exc is not stopped:
-                        raise
+            if block is not None:
+                # Only when the import stopped (``finish`` settles): abandon the rows still being sent.
+                # The error that stopped it is the one to report, so a failure here is not raised.
+                with contextlib.suppress(Exception):
+                    block.__exit__(RuntimeError, RuntimeError("import stopped"), None)
         finally:
             super().close()
 

@@ -192,6 +192,31 @@ def test_an_import_in_many_batches_streams_them_and_stops_cleanly(world, tmp_pat
     assert TargetChange.objects.filter(target__key=ks[1]).count() == 1
 
 
+def test_an_error_while_rows_are_being_sent_is_the_one_reported_and_nothing_is_stored(world, tmp_path, monkeypatch):
+    """The third batch fails while earlier ones are sent (on PostgreSQL, into the open COPY)."""
+    from directory.importing import runner
+
+    monkeypatch.setattr(runner, "BATCH", 2)
+    calls = []
+
+    def third_fails(original):
+        def wrapper(*args):
+            calls.append(1)
+            if len(calls) == 3:
+                raise ValueError("disk on fire")
+            return original(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(runner, "copy_text", third_fails(runner.copy_text))
+    monkeypatch.setattr(runner._SqliteWriter, "insert", third_fails(runner._SqliteWriter.insert))
+    with pytest.raises(ValueError, match="disk on fire"):
+        run_import(write(tmp_path, [HEADER, *good_lines(keys(7, seed=12))]), world.county)
+    assert len(calls) == 3 and Target.objects.count() == 0
+    monkeypatch.undo()
+    assert run_import(write(tmp_path, [HEADER, *good_lines(keys(2, seed=13))], name="2.csv"), world.county).created == 2
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
