@@ -166,6 +166,11 @@ def run(args: argparse.Namespace, path: Path, gen: float) -> None:
             f"up to the commit: {before:.2f} s, {result.rows / before:,.0f} rows/s"
         )
     print(f"peak RSS: {peak:.0f} MB (before the import: {rss_before:.0f} MB)")
+    if result.reader_peak_mb:
+        print(
+            f"peak RSS of the forked reader process: {result.reader_peak_mb:.0f} MB "
+            "(counting the pages it still shares with the importing process)"
+        )
     if args.no_reimport:
         return
     t0 = time.perf_counter()

@@ -45,6 +45,7 @@ from core import audit
 from core.models import AuditAction
 from directory import namesearch
 from directory.importing.mapping import MappingError, build_mapping
+from directory.importing.pipeline import checked_batches
 from directory.importing.sources import SourceError, open_source
 from directory.importing.validate import DATA_FIELDS, DEFAULTS, RefSets, RowError, RowValidator
 from directory.models import Target, TargetChange
@@ -121,6 +122,8 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     #: Seconds spent after the commit adding a bulk load's names to the SQLite name search index.
     name_index_seconds: float = 0.0
+    #: Peak resident set of the forked reader process, in MiB (0 when the rows were read in this process).
+    reader_peak_mb: float = 0.0
 
     @property
     def stored(self) -> int:
@@ -566,13 +569,13 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
     batch: list[tuple] = []
     new_rows = 0
 
-    def report(done_line: int, force: bool = False) -> None:
+    def report(done_line: int, position: int, force: bool = False) -> None:
         if progress is None:
             return
         if xlsx:
             progress(done_line, 0, f"{result.rows}", force=force)
         else:
-            done = source.size if force else source.position()
+            done = source.size if force else position
             progress(done, source.size, f"{result.rows}", force=force)
 
     def duplicate(line: int, key: str) -> None:
@@ -590,7 +593,7 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
         result.bad_rows += 1
         writing = writing and result.mode == "good_rows"
 
-    def flush(writer: _Writer, may_exist: bool) -> None:
+    def flush(writer: _Writer, may_exist: bool, position: int) -> None:
         nonlocal new_rows
         if may_exist:
             writer.settle()
@@ -650,7 +653,7 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
         new_rows += len(inserts)
         if writing:
             if inserts:
-                done = source.position() if not xlsx else 0
+                done = position if not xlsx else 0
                 expected = new_rows * source.size // done if done else new_rows
                 writer.consider_bulk(expected)
                 writer.insert(inserts)
@@ -671,22 +674,23 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
             try:
                 may_exist = writer.begin()
                 line = 1
-                for first, chunk in rows:
-                    checked = validator.batch(first, chunk)
-                    line = first + len(chunk) - 1
-                    result.rows += len(checked.lines) + checked.bad
-                    if checked.bad:
-                        result.bad_rows += checked.bad
-                        for error in checked.errors:
-                            sink.add(error)
-                        if result.mode == "all_or_nothing":
-                            writing = False
-                    if checked.lines:
-                        lines, givens = checked.lines, checked.givens
-                        batch = list(zip(*checked.columns, draw_digests(checked.columns[0]), strict=True))
-                        flush(writer, may_exist)
-                    report(line)
-                report(line, force=True)
+                reading = checked_batches(source, rows, validator)
+                with reading as batches:
+                    for line, position, checked, digests in batches:
+                        result.rows += len(checked.lines) + checked.bad
+                        if checked.bad:
+                            result.bad_rows += checked.bad
+                            for error in checked.errors:
+                                sink.add(error)
+                            if result.mode == "all_or_nothing":
+                                writing = False
+                        if checked.lines:
+                            lines, givens = checked.lines, checked.givens
+                            batch = list(zip(*checked.columns, digests, strict=True))
+                            flush(writer, may_exist, position)
+                        report(line, position)
+                report(line, 0, force=True)
+                result.reader_peak_mb = round(reading.reader_peak_kib / 1024, 1)
                 if not writing or (result.mode == "all_or_nothing" and result.bad_rows):
                     raise _Rollback
                 writer.finish()
