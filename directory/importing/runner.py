@@ -388,7 +388,9 @@ class _PostgresWriter(_Writer):
         self.existing = self.raw.execute(
             "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.table]
         ).fetchone()[0]
-        return self.raw.execute(f"SELECT EXISTS (SELECT 1 FROM {self.table})").fetchone()[0]
+        self.empty = not self.raw.execute(f"SELECT EXISTS (SELECT 1 FROM {self.table})").fetchone()[0]
+        self.uniques: list[tuple[str, str]] = []
+        return not self.empty
 
     def consider_bulk(self, expected_new: int) -> None:
         """A large import into a smaller table: drop the secondary btree indexes (not those of a
@@ -428,6 +430,18 @@ class _PostgresWriter(_Writer):
         ).fetchall()
         for name, _definition in self.foreign_keys:
             self.raw.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
+        if self.empty:
+            # Into an empty directory nothing is looked up by key, and the validator has already
+            # refused every key that occurs twice in the file: the unique index on the key is built
+            # once at the end (about 1 s for a million keys) instead of kept row by row during the
+            # COPY (about 3.5 s of the server's time). Adding it back checks uniqueness again.
+            self.uniques = self.raw.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'u' ORDER BY conname",
+                [self.table],
+            ).fetchall()
+            for name, _definition in self.uniques:
+                self.raw.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
         self.raw.execute("SET CONSTRAINTS ALL DEFERRED")
         self.raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
         self.bulk = True
@@ -437,6 +451,8 @@ class _PostgresWriter(_Writer):
         if self.bulk:
             # Django's foreign keys are deferred; pending checks must run before the table is altered.
             self.raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, definition in self.uniques:
+                self.raw.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
             for definition in self.dropped:
                 self.raw.execute(definition)
             for name in self.kept_gin:
@@ -447,6 +463,7 @@ class _PostgresWriter(_Writer):
             self.raw.execute("SET CONSTRAINTS ALL DEFERRED")
         self.dropped = []
         self.foreign_keys = []
+        self.uniques = []
 
     def _lookup(self, keys: list[str]) -> list[tuple]:
         return self.raw.execute(f"SELECT {self._select()} FROM {self.table} WHERE key = ANY(%s)", [keys]).fetchall()

@@ -394,13 +394,14 @@ def test_a_large_import_rebuilds_the_indexes_and_a_rejected_one_leaves_them(worl
 
     monkeypatch.setattr(runner, "BULK_MIN_ROWS", 10)
     monkeypatch.setattr(runner, "BATCH", 7)
-    rebuilt, kept = [], []
+    rebuilt, kept, uniques = [], [], []
     for writer in (runner._SqliteWriter, runner._PostgresWriter):
         original = writer.finish
 
         def finish(self, original=original):
             rebuilt.append(len(self.dropped))
             kept.extend(getattr(self, "kept_gin", []))
+            uniques.append([name for name, _ in getattr(self, "uniques", [])])
             original(self)
 
         monkeypatch.setattr(writer, "finish", finish)
@@ -417,6 +418,8 @@ def test_a_large_import_rebuilds_the_indexes_and_a_rejected_one_leaves_them(worl
     if connection.vendor == "postgresql" and any(row[0] == "directory_target_name_trgm" for row in before):
         # The trigram index was kept and fed while the rows streamed in: a search through it alone finds them.
         assert kept == ["directory_target_name_trgm"]
+        # Into the empty directory the unique key was dropped and added back (``before`` has it).
+        assert uniques == [["directory_target_key_key"]]
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("EXPLAIN SELECT key FROM directory_target WHERE name LIKE %s", ["%测试17有限%"])
@@ -427,6 +430,39 @@ def test_a_large_import_rebuilds_the_indexes_and_a_rejected_one_leaves_them(worl
     result = run_import(write(tmp_path, lines, name="bad.csv"), world.county, mode="all_or_nothing")
     assert not result.committed and _target_indexes() == before
     assert Target.objects.count() == 30
+
+
+def test_a_bulk_import_into_an_empty_directory_still_refuses_a_repeated_key(world, tmp_path, monkeypatch):
+    """PostgreSQL builds the unique key index at the end of such an import: should a repeated key
+    ever get past the validator, adding the index back fails and nothing is stored."""
+    from django.db import connection
+
+    from directory.importing import runner
+    from directory.importing.validate import RowValidator
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite keeps its unique key index during every import")
+    from psycopg.errors import UniqueViolation
+
+    monkeypatch.setattr(runner, "BULK_MIN_ROWS", 10)
+    monkeypatch.setattr(runner, "BATCH", 10)
+    original = RowValidator.batch
+
+    def forgetful(self, first_line, chunk):
+        self.seen.clear()  # a validator that no longer remembers the keys of earlier batches
+        return original(self, first_line, chunk)
+
+    monkeypatch.setattr(RowValidator, "batch", forgetful)
+    ks = keys(20, seed=41)
+    lines = [HEADER, *good_lines(ks), *good_lines(ks[:10])]  # the first batch's keys again, in a later batch
+    with pytest.raises(UniqueViolation, match="directory_target_key_key"):
+        run_import(write(tmp_path, lines), world.county)
+    assert Target.objects.count() == 0
+    monkeypatch.undo()
+    assert run_import(write(tmp_path, [HEADER, *good_lines(ks)], name="2.csv"), world.county).created == 20
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'directory_target_key_key'")
+        assert cursor.fetchone()[0] == 1
 
 
 def test_the_whole_column_key_check_agrees_with_the_full_validation():
