@@ -178,6 +178,9 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SUIJI_MAX_UPLOAD_BYTES = env_int("SUIJI_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# Imports of 8 MB or more read and check their rows in a forked reader process while the importing
+# process writes (directory/importing/pipeline.py); False keeps all of it in one process.
+SUIJI_IMPORT_READER = env_bool("SUIJI_IMPORT_READER", True)
 # Oversight dashboard: how long figures that are no longer current may be served (marked with their
 # time) while a background job computes new ones; 0 computes them in the request (docs/OVERSIGHT.md).
 SUIJI_OVERSIGHT_STALE_SECONDS = env_int("SUIJI_OVERSIGHT_STALE_SECONDS", 3600)

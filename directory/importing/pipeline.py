@@ -19,14 +19,14 @@ process as the same error, after the batches before it; anything else the reader
 raises becomes a ``RuntimeError`` with the reader's traceback. When the import
 stops early (an error while writing), the reader is terminated.
 
-Where ``fork`` is not available (not Linux), or the file is small, the same
-batches are produced in this process, in the same order, with the same contents.
+Where ``fork`` is not available (not Linux), the file is small, or the setting
+``SUIJI_IMPORT_READER`` is off, the same batches are produced in this process, in
+the same order, with the same contents.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import resource
 import sys
@@ -135,4 +135,6 @@ def checked_batches(source: Source, rows: Any, validator: Any) -> CheckedBatches
 
 
 def _fork_allowed() -> bool:
-    return os.environ.get("SUIJI_IMPORT_READER", "fork") != "inline"
+    from django.conf import settings
+
+    return bool(getattr(settings, "SUIJI_IMPORT_READER", True))

@@ -20,10 +20,10 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the forked read
 
 
 @pytest.fixture
-def forked(monkeypatch, tmp_path):
+def forked(monkeypatch, tmp_path, settings):
     """Every file goes through the reader; returns the file in which each checked batch's process id is kept."""
     monkeypatch.setattr(pipeline, "PIPELINE_MIN_BYTES", 0)
-    monkeypatch.delenv("SUIJI_IMPORT_READER", raising=False)
+    settings.SUIJI_IMPORT_READER = True
     monkeypatch.setattr(runner, "BATCH", 3)
     pids = tmp_path / "pids.txt"
     original = RowValidator.batch
@@ -63,7 +63,7 @@ def outcome(result):
 
 
 def test_the_reader_process_checks_the_rows_and_the_outcome_is_the_one_of_a_single_process(
-    world, tmp_path, forked, monkeypatch
+    world, tmp_path, forked, settings
 ):
     ks = keys(20, seed=31)
     path = write(tmp_path, mixed_lines(ks))
@@ -79,7 +79,7 @@ def test_the_reader_process_checks_the_rows_and_the_outcome_is_the_one_of_a_sing
 
     Target.objects.all().delete()
     forked.unlink()
-    monkeypatch.setenv("SUIJI_IMPORT_READER", "inline")
+    settings.SUIJI_IMPORT_READER = False
     again = run_import(path, world.county, mode="good_rows")
     assert checked_in(forked) == {os.getpid()} and again.reader_peak_mb == 0
     assert outcome(again) == got
@@ -157,7 +157,7 @@ def test_a_write_error_stops_the_reader_and_nothing_is_stored(world, tmp_path, f
     assert run_import(write(tmp_path, [HEADER, *good_lines(keys(2, seed=37))], name="2.csv"), world.county).created == 2
 
 
-def test_small_files_and_other_platforms_are_read_in_this_process(tmp_path, monkeypatch):
+def test_small_files_and_other_platforms_are_read_in_this_process(tmp_path, monkeypatch, settings):
     from directory.importing.sources import open_source
 
     small = write(tmp_path, [HEADER, *good_lines(keys(3, seed=38))])
@@ -166,8 +166,8 @@ def test_small_files_and_other_platforms_are_read_in_this_process(tmp_path, monk
     assert not pipeline.checked_batches(source, iter(()), None).forked
     monkeypatch.setattr(pipeline, "PIPELINE_MIN_BYTES", 0)
     assert pipeline.checked_batches(source, iter(()), None).forked
-    monkeypatch.setenv("SUIJI_IMPORT_READER", "inline")
+    settings.SUIJI_IMPORT_READER = False
     assert not pipeline.checked_batches(source, iter(()), None).forked
-    monkeypatch.delenv("SUIJI_IMPORT_READER")
+    settings.SUIJI_IMPORT_READER = True
     monkeypatch.setattr(pipeline.sys, "platform", "darwin")
     assert not pipeline.checked_batches(source, iter(()), None).forked
