@@ -9,6 +9,7 @@ and a second person's approval.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from itertools import compress, islice
 from operator import add, itemgetter, lt
@@ -625,10 +626,22 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             del data
             params = check_params(draw.task.params)
             result = sd.run_draw(pool, params, seed_inputs)
-            manifest = sd.build_manifest(result, seed_inputs, _context(draw.task, draw.number, pool))
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
-        _insert_selections(draw, pool, result)
+        context = _context(draw.task, draw.number, pool)
+        # The selection is stored from a second thread while this one builds the manifest.
+        statement = _selection_statement(draw, pool, result)
+        storing = _Beside(statement) if statement is not None else None
+        try:
+            manifest = sd.build_manifest(result, seed_inputs, context)
+            manifest_text = _manifest_text(manifest)
+        except sd.DrawInputError as exc:
+            raise _from_engine(exc) from None
+        finally:
+            if storing is not None:
+                storing.join()
+        if storing is None:
+            _insert_selections(draw, pool, result)
         Witness.objects.bulk_create(
             [
                 Witness(draw=draw, name=w.name.strip(), role=w.role.strip(), affiliation=w.affiliation.strip())
@@ -639,7 +652,7 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             "state": DrawState.DRAWN,
             "selected": len(result.visit_positions),
             "seed": result.seed_hex,
-            "manifest": _manifest_text(manifest),
+            "manifest": manifest_text,
             "manifest_digest": manifest["digest"],
             "drawn_by": user,
             "drawn_at": timezone.now(),
@@ -675,28 +688,33 @@ def _manifest_text(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None:
-    """Persist the ordered selection in one set-based statement.
+def _selection_rows(pool: sd.Pool, result: sd.DrawResult) -> tuple[list[str], list[str], list[str]]:
+    """The selection in visit order as three columns: key, stratum, forced reason (empty when drawn)."""
+    positions = result.visit_positions.tolist()
+    names = pool.strata_names
+    strata = [names[c] for c in pool.codes[result.visit_positions].tolist()]
+    forced = [pool.forced.get(i, "") for i in positions]
+    return list(result.order), strata, forced
+
+
+def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tuple[str, list[Any]] | None:
+    """The one set-based statement that stores the ordered selection, for the driver's own cursor,
+    or ``None`` where there is none (an empty selection; SQLite without its JSON functions).
 
     Position, key, stratum and forced reason come from the engine's result (pool
     positions, no key search); the database links each key to its directory row
     (none when the firm has left the directory since the commit).
     """
-    positions = result.visit_positions.tolist()
-    if not positions:
-        return
-    keys = list(result.order)
-    names = pool.strata_names
-    strata = [names[c] for c in pool.codes[result.visit_positions].tolist()]
-    forced = [pool.forced.get(i, "") for i in positions]
+    if not len(result.visit_positions):
+        return None
+    keys, strata, forced = _selection_rows(pool, result)
     table = connection.ops.quote_name(Selection._meta.db_table)
     targets = connection.ops.quote_name(Target._meta.db_table)
     columns = "(draw_id, position, key, target_id, stratum, forced)"
     if connection.vendor == "postgresql":
-        # The driver's own cursor binds the columns as parameters (no SQL literal): each as one
-        # newline-joined text that the server splits (keys, strata and reasons are printable, so
-        # they hold no newline; counted to be sure), which the driver sends far faster than an
-        # array of ninety thousand strings; an array otherwise.
+        # Each column as one newline-joined text that the server splits (keys, strata and reasons
+        # are printable, so they hold no newline; counted to be sure), which the driver sends far
+        # faster than an array of ninety thousand strings; an array otherwise.
         texts = ["\n".join(column) for column in (keys, strata, forced)]
         if len(keys) > 1 and all(text.count("\n") == len(keys) - 1 for text in texts):
             source = "unnest(string_to_array(%s, E'\\n'), string_to_array(%s, E'\\n'), string_to_array(%s, E'\\n'))"
@@ -704,37 +722,79 @@ def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None
         else:
             source = "unnest(%s::text[], %s::text[], %s::text[])"
             values = [keys, strata, forced]
+        sql = (
+            f"INSERT INTO {table} {columns} "
+            f"SELECT %s, s.position, s.key, t.id, s.stratum, s.forced "
+            f"FROM {source} WITH ORDINALITY AS s(key, stratum, forced, position) "
+            f"LEFT JOIN {targets} t ON t.key = s.key"
+        )
+        return sql, [draw.pk, *values]
+    if connection.vendor == "sqlite" and _sqlite_json():
+        sql = (
+            f"INSERT INTO {table} {columns} "
+            f"SELECT ?, s.key + 1, json_extract(s.value, '$[0]'), t.id, json_extract(s.value, '$[1]'), "
+            f"json_extract(s.value, '$[2]') "
+            f"FROM json_each(?) AS s LEFT JOIN {targets} t ON t.key = json_extract(s.value, '$[0]')"
+        )
+        return sql, [draw.pk, json.dumps(list(zip(keys, strata, forced, strict=True)), ensure_ascii=False)]
+    return None
+
+
+def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None:
+    """Persist the ordered selection: the set-based statement, or rows in batches where there is none."""
+    statement = _selection_statement(draw, pool, result)
+    if statement is not None:
         with connection.connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} {columns} "
-                f"SELECT %s, s.position, s.key, t.id, s.stratum, s.forced "
-                f"FROM {source} WITH ORDINALITY AS s(key, stratum, forced, position) "
-                f"LEFT JOIN {targets} t ON t.key = s.key",
-                [draw.pk, *values],
-            )
+            cursor.execute(*statement)
         return
+    if not len(result.visit_positions):
+        return
+    keys, strata, forced = _selection_rows(pool, result)
+    table = connection.ops.quote_name(Selection._meta.db_table)
+    columns = "(draw_id, position, key, target_id, stratum, forced)"
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), 5000):
+        ids.update(Target.objects.filter(key__in=keys[start : start + 5000]).values_list("key", "id"))
+    rows = [(draw.pk, p, k, ids.get(k), s, f) for p, (k, s, f) in enumerate(zip(keys, strata, forced, strict=True), 1)]
+    batch = 1000  # 6,000 parameters a statement: within every backend's limit
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite" and _sqlite_json():
-            cursor.execute(
-                f"INSERT INTO {table} {columns} "
-                f"SELECT %s, s.key + 1, json_extract(s.value, '$[0]'), t.id, json_extract(s.value, '$[1]'), "
-                f"json_extract(s.value, '$[2]') "
-                f"FROM json_each(%s) AS s LEFT JOIN {targets} t ON t.key = json_extract(s.value, '$[0]')",
-                [draw.pk, json.dumps(list(zip(keys, strata, forced, strict=True)), ensure_ascii=False)],
-            )
-        else:
-            ids: dict[str, int] = {}
-            for start in range(0, len(keys), 5000):
-                ids.update(Target.objects.filter(key__in=keys[start : start + 5000]).values_list("key", "id"))
-            rows = [
-                (draw.pk, p, k, ids.get(k), s, f)
-                for p, (k, s, f) in enumerate(zip(keys, strata, forced, strict=True), start=1)
-            ]
-            batch = 1000  # 6,000 parameters a statement: within every backend's limit
-            for start in range(0, len(rows), batch):
-                chunk = rows[start : start + batch]
-                values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-                cursor.execute(f"INSERT INTO {table} {columns} VALUES {values}", [v for row in chunk for v in row])
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} {columns} VALUES {values}", [v for row in chunk for v in row])
+
+
+class _Beside:
+    """Runs one statement on this thread's open connection (in its transaction) from a second
+    thread, while this thread computes something that needs no database; ``join`` waits for it and
+    raises what it raised.
+
+    Both drivers release the interpreter lock while the database works (SQLite inside
+    ``sqlite3_step``, psycopg while it waits for the server), so the statement and the Python work
+    run at once on two cores. This thread must not use the connection until ``join`` returns.
+    """
+
+    def __init__(self, statement: tuple[str, list[Any]]) -> None:
+        self.raw = connection.connection
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=statement, name="suiji-selection", daemon=True)
+        self.thread.start()
+
+    def _run(self, sql: str, params: list[Any]) -> None:
+        try:
+            cursor = self.raw.cursor()
+            try:
+                cursor.execute(sql, params)
+            finally:
+                cursor.close()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join, in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _sqlite_json() -> bool:

@@ -316,3 +316,52 @@ def test_the_stored_selection_is_the_manifest_in_order_with_strata_reasons_and_d
         assert [r[4] for r in rows if r[1] == firm_key(world.county, 0)] == ["complaint"]
         assert all(r[4] == "" for r in rows if r[1] != firm_key(world.county, 0))
     assert draw.selected == len(rows)
+
+
+def test_the_selection_is_stored_from_a_second_thread_inside_the_ceremony_transaction(world, monkeypatch):
+    """The selection's insert runs beside the manifest's construction, on the same connection: a
+    failure of either, or of anything after them, leaves the draw committed with nothing stored."""
+    make_firms(world.county, 40)
+    user = world.users["coordinator"]
+    ran_in = []
+    run = services._Beside._run
+
+    def spy(self, sql, params):
+        ran_in.append(threading.current_thread().name)
+        run(self, sql, params)
+
+    monkeypatch.setattr(services._Beside, "_run", spy)
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("after the selection")
+
+    # Something after the insert fails: the rows written by the second thread are rolled back with it.
+    draw = services.do_commit(make_task(world), user)
+    with monkeypatch.context() as m:
+        m.setattr(services.Witness.objects, "bulk_create", fails)
+        with pytest.raises(RuntimeError, match="after the selection"):
+            services.do_draw(draw, user, WITNESSES, INPUTS)
+    assert ran_in == ["suiji-selection"]
+    draw.refresh_from_db()
+    assert draw.state == DrawState.COMMITTED and not Selection.objects.exists() and not Witness.objects.exists()
+
+    # The manifest fails while the insert runs: the insert is waited for, then everything rolled back.
+    with monkeypatch.context() as m:
+        m.setattr(services.sd, "build_manifest", fails)
+        with pytest.raises(RuntimeError, match="after the selection"):
+            services.do_draw(draw, user, WITNESSES, INPUTS)
+    draw.refresh_from_db()
+    assert draw.state == DrawState.COMMITTED and not Selection.objects.exists()
+
+    # The insert itself fails: its error is raised in the ceremony's thread.
+    with monkeypatch.context() as m:
+        m.setattr(services, "_selection_statement", lambda *a: ("INSERT INTO no_such_table VALUES (1)", []))
+        with pytest.raises(Exception, match="no_such_table"):
+            services.do_draw(draw, user, WITNESSES, INPUTS)
+    draw.refresh_from_db()
+    assert draw.state == DrawState.COMMITTED and not Selection.objects.exists()
+
+    # And then the ceremony runs once, whole.
+    draw = services.do_draw(draw, user, WITNESSES, INPUTS)
+    assert draw.state == DrawState.DRAWN and draw.selections.count() == draw.selected > 0
+    assert ran_in[-1] == "suiji-selection"
