@@ -423,28 +423,28 @@ class _PostgresWriter(_Writer):
             self.dropped.append(definition)
         # Foreign keys are checked row by row by triggers; the validator has already checked every
         # region and industry code, so drop them and validate each once, set-based, at the end.
-        self.foreign_keys = self.raw.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'f' ORDER BY conname",
-            [self.table],
-        ).fetchall()
-        for name, _definition in self.foreign_keys:
-            self.raw.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
+        self.foreign_keys = self._drop_constraints("f")
         if self.empty:
             # Into an empty directory nothing is looked up by key, and the validator has already
             # refused every key that occurs twice in the file: the unique index on the key is built
             # once at the end (about 1 s for a million keys) instead of kept row by row during the
             # COPY (about 3.5 s of the server's time). Adding it back checks uniqueness again.
-            self.uniques = self.raw.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                "AND contype = 'u' ORDER BY conname",
-                [self.table],
-            ).fetchall()
-            for name, _definition in self.uniques:
-                self.raw.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
+            self.uniques = self._drop_constraints("u")
         self.raw.execute("SET CONSTRAINTS ALL DEFERRED")
         self.raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
         self.bulk = True
+
+    def _drop_constraints(self, kind: str) -> list[tuple[str, str]]:
+        """Drop the table's constraints of one kind (``f`` foreign key, ``u`` unique); returns
+        their names and definitions, to add them back."""
+        found = self.raw.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype = %s ORDER BY conname",
+            [self.table, kind],
+        ).fetchall()
+        for name, _definition in found:
+            self.raw.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
+        return found
 
     def finish(self) -> None:
         self.settle()

@@ -192,24 +192,33 @@ def test_an_import_in_many_batches_streams_them_and_stops_cleanly(world, tmp_pat
     assert TargetChange.objects.filter(target__key=ks[1]).count() == 1
 
 
-def test_an_error_while_rows_are_being_sent_is_the_one_reported_and_nothing_is_stored(world, tmp_path, monkeypatch):
-    """The third batch fails while earlier ones are sent (on PostgreSQL, into the open COPY)."""
+def fail_write(monkeypatch, n: int) -> list[int]:
+    """Make the ``n``-th batch written (formatted for ``COPY`` on PostgreSQL, inserted on SQLite) raise
+    ``ValueError("disk on fire")``; returns the list that counts the batches."""
     from directory.importing import runner
 
-    monkeypatch.setattr(runner, "BATCH", 2)
-    calls = []
+    calls: list[int] = []
 
-    def third_fails(original):
+    def failing(original):
         def wrapper(*args):
             calls.append(1)
-            if len(calls) == 3:
+            if len(calls) == n:
                 raise ValueError("disk on fire")
             return original(*args)
 
         return wrapper
 
-    monkeypatch.setattr(runner, "copy_text", third_fails(runner.copy_text))
-    monkeypatch.setattr(runner._SqliteWriter, "insert", third_fails(runner._SqliteWriter.insert))
+    monkeypatch.setattr(runner, "copy_text", failing(runner.copy_text))
+    monkeypatch.setattr(runner._SqliteWriter, "insert", failing(runner._SqliteWriter.insert))
+    return calls
+
+
+def test_an_error_while_rows_are_being_sent_is_the_one_reported_and_nothing_is_stored(world, tmp_path, monkeypatch):
+    """The third batch fails while earlier ones are sent (on PostgreSQL, into the open COPY)."""
+    from directory.importing import runner
+
+    monkeypatch.setattr(runner, "BATCH", 2)
+    calls = fail_write(monkeypatch, 3)
     with pytest.raises(ValueError, match="disk on fire"):
         run_import(write(tmp_path, [HEADER, *good_lines(keys(7, seed=12))]), world.county)
     assert len(calls) == 3 and Target.objects.count() == 0

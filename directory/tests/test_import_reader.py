@@ -14,7 +14,7 @@ from directory.importing import pipeline, runner
 from directory.importing.runner import run_import
 from directory.importing.validate import RowValidator
 from directory.models import Target, TargetChange
-from directory.tests.test_import import HEADER, good_lines, keys, write
+from directory.tests.test_import import HEADER, fail_write, good_lines, keys, write
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the forked reader is used on Linux only")
 
@@ -137,19 +137,7 @@ def test_a_reader_that_fails_stops_the_import_and_nothing_is_stored(world, tmp_p
 
 
 def test_a_write_error_stops_the_reader_and_nothing_is_stored(world, tmp_path, forked, monkeypatch):
-    calls = []
-
-    def second_fails(original):
-        def wrapper(*args):
-            calls.append(1)
-            if len(calls) == 2:
-                raise ValueError("disk on fire")
-            return original(*args)
-
-        return wrapper
-
-    monkeypatch.setattr(runner, "copy_text", second_fails(runner.copy_text))
-    monkeypatch.setattr(runner._SqliteWriter, "insert", second_fails(runner._SqliteWriter.insert))
+    calls = fail_write(monkeypatch, 2)
     with pytest.raises(ValueError, match="disk on fire"):
         run_import(write(tmp_path, [HEADER, *good_lines(keys(30, seed=36))]), world.county)
     assert len(calls) == 2 and Target.objects.count() == 0 and not multiprocessing.active_children()
