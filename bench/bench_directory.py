@@ -20,7 +20,9 @@ with the number of matching rows.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,6 +57,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="suiji-bench-dir-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database of a million firms goes with the run
     os.environ["SUIJI_VAR_DIR"] = tmp
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suiji.settings")
     if args.postgres:

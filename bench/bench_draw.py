@@ -17,9 +17,11 @@ with the same k, executed and fetched, in the same run.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -37,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="suiji-bench-draw-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database of a million firms goes with the run
     os.environ["SUIJI_VAR_DIR"] = tmp
     bench_db = None
     if args.postgres:

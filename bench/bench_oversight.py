@@ -27,10 +27,12 @@ the dashboard ≤ 300 ms.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -281,6 +283,8 @@ def main() -> None:
     if args.full:
         args.firms, args.checks = 1_000_000, 200_000
     tmp = args.var or tempfile.mkdtemp(prefix="suiji-bench-oversight-")
+    if not args.var:  # a folder given with --var is kept for the next run; a temporary one is not
+        atexit.register(shutil.rmtree, tmp, True)
     Path(tmp).mkdir(parents=True, exist_ok=True)
     os.environ["SUIJI_VAR_DIR"] = tmp
     if args.postgres:

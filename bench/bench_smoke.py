@@ -8,9 +8,11 @@ with the machine and date; ``--firms`` scales it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -27,6 +29,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="suiji-bench-")
+    atexit.register(shutil.rmtree, tmp, True)
     os.environ.setdefault("SUIJI_VAR_DIR", tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suiji.settings")
     import django
