@@ -31,6 +31,7 @@ def import_job(job: Job, progress: Any) -> dict[str, Any]:
             actor=job.created_by,
             job=job,
             filename=params.get("filename", ""),
+            encoding=params.get("encoding") or None,
             error_path=error_path,
             progress=progress,
         )

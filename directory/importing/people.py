@@ -6,7 +6,8 @@ and the same downloadable report (``report.errors_csv`` / ``errors_xlsx``).
 
 Inspectors are matched by certificate number (执法证号) within the
 organisation, else by name and department; experts by name and employer. A
-match is updated, anything else created. A certificate number entered for
+match is updated when the row changes something (else counted unchanged and not
+written), anything else created. A certificate number entered for
 another organisation is an error: an import never moves a person.
 
 Modes: ``good_rows`` stores the good rows and reports the bad ones;
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from core import audit
 from directory.importing.sources import SourceError, open_source
@@ -107,6 +108,7 @@ class PeopleImportResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     bad_rows: int = 0
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -121,6 +123,7 @@ class PeopleImportResult:
             "rows": self.rows,
             "created": self.created if self.committed else 0,
             "updated": self.updated if self.committed else 0,
+            "unchanged": self.unchanged if self.committed else 0,
             "bad_rows": self.bad_rows,
             "error_count": self.error_count,
             "errors": self.errors,
@@ -306,6 +309,7 @@ def run_people_import(
     filename: str = "",
     error_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    encoding: str | None = None,
 ) -> PeopleImportResult:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
@@ -314,7 +318,7 @@ def run_people_import(
     result = PeopleImportResult(kind=kind, mode=mode)
     sink = _ErrorSink(error_path)
     try:
-        source = open_source(path, filename)
+        source = open_source(path, filename, encoding)
         rows = list(source.rows())
     except SourceError as exc:
         result.fatal = {"reason": exc.reason, "message_zh": exc.message_zh, "message_en": exc.message_en}
@@ -370,10 +374,12 @@ def run_people_import(
                             created = _save(kind, organisation, data, row)
                     except _RowRefused:
                         created = None
-                    if created is True:
+                    if created == "created":
                         result.created += 1
-                    elif created is False:
+                    elif created == "updated":
                         result.updated += 1
+                    elif created == "unchanged":
+                        result.unchanged += 1
                 if row.errors:
                     result.bad_rows += 1
                     for error in row.errors:
@@ -410,8 +416,9 @@ class _RowRefused(Exception):
     pass
 
 
-def _save(kind: str, organisation: Any, data: dict[str, Any], row: _Row) -> bool:
-    """Create or update one person; True when created. Refuses a certificate of another organisation."""
+def _save(kind: str, organisation: Any, data: dict[str, Any], row: _Row) -> str:
+    """Create or update one person: ``created``, ``updated``, or ``unchanged`` when the row says what
+    is already stored (nothing is written then). Refuses a certificate of another organisation."""
     expertise = data.pop("expertise")
     if kind == "inspectors":
         person = None
@@ -435,14 +442,24 @@ def _save(kind: str, organisation: Any, data: dict[str, Any], row: _Row) -> bool
         person = Expert.objects.filter(organisation=organisation, name=data["name"], employer=data["employer"]).first()
         created = person is None
         person = person or Expert(organisation=organisation)
+    changed = created
     for name, value in data.items():
         if name == "status" and value is None:
             continue
+        if not created and not changed:
+            current = getattr(person, name)
+            changed = (current.pk if isinstance(current, models.Model) else current) != (
+                value.pk if isinstance(value, models.Model) else value
+            )
         setattr(person, name, value)
+    if expertise and not changed:
+        changed = set(person.expertise.values_list("pk", flat=True)) != {e.pk for e in expertise}
+    if not changed:
+        return "unchanged"
     person.save()
     if expertise:
         person.expertise.set(expertise)
-    return created
+    return "created" if created else "updated"
 
 
 JOB_KIND = "directory.people_import"
@@ -518,5 +535,6 @@ def summary_text(result: PeopleImportResult) -> str:
     state = "已导入" if result.committed else "未导入任何数据"
     return (
         f"{state}：共{result.rows}行，新增{result.created if result.committed else 0}，"
-        f"更新{result.updated if result.committed else 0}，错误行{result.bad_rows}"
+        f"更新{result.updated if result.committed else 0}，未变{result.unchanged if result.committed else 0}，"
+        f"错误行{result.bad_rows}"
     )

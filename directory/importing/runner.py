@@ -196,14 +196,16 @@ def run_import(
     filename: str = "",
     error_path: Path | None = None,
     progress: Callable[..., None] | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
-    """Import one file into ``organisation``'s directory; see the module docstring."""
+    """Import one file into ``organisation``'s directory; see the module docstring. ``encoding``
+    names a CSV file's encoding (``utf-8`` or ``gbk``) instead of detecting it."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     result = ImportResult(mode=mode)
     sink = ErrorSink(error_path)
     try:
-        source = open_source(path, filename)
+        source = open_source(path, filename, encoding)
         result.encoding = source.encoding or "xlsx"
         batches = source.batches(BATCH)
         first, chunk = next(batches, (1, [[]]))

@@ -59,6 +59,7 @@ def create_import_job(
     mapping: dict[str, str] | None = None,
     filename: str = "",
     delete_upload: bool = True,
+    encoding: str | None = None,
 ) -> Job:
     if mode not in MODES:
         raise UploadError(422, "mode", "导入方式无效", f"mode must be one of {', '.join(MODES)}")
@@ -72,6 +73,7 @@ def create_import_job(
             "mapping": mapping or {},
             "filename": (filename or path.name)[:200],
             "delete_upload": delete_upload,
+            "encoding": encoding or "",
         },
     )
 

@@ -182,8 +182,38 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield start + index + 1, [_cell_text(v) for v in row]
 
 
-def open_source(path: str | Path, filename: str = "") -> Source:
-    """Open an uploaded file; raises ``SourceError`` for empty, binary or unreadable files."""
+NEWLINE = b"\n"
+#: The encodings a user may name instead of detection: UTF-8 (with or without BOM), and GBK,
+#: read as its superset GB18030.
+ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030"}
+
+
+def given_encoding(sample: bytes, name: str) -> str:
+    """The codec for an encoding the user named; ``SourceError`` when it is unknown or the sample
+    does not decode with it."""
+    codec = ENCODINGS.get(name.strip().lower())
+    if codec is None:
+        raise SourceError(
+            "encoding",
+            f"不支持的编码：{name}（可选 utf-8、gbk）",
+            f"Unsupported encoding: {name} (choose utf-8 or gbk)",
+        )
+    try:
+        codecs.getincrementaldecoder(codec)("strict").decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        line = sample[: exc.start].count(NEWLINE) + 1
+        raise SourceError(
+            "encoding",
+            f"文件不是 {name} 编码：第 {line} 行附近的字符无法读取",
+            f"The file is not in {name}: characters near line {line} cannot be read",
+        ) from exc
+    return codec
+
+
+def open_source(path: str | Path, filename: str = "", encoding: str | None = None) -> Source:
+    """Open an uploaded file; raises ``SourceError`` for empty, binary or unreadable files.
+
+    ``encoding`` (``utf-8`` or ``gbk``; ``None`` or ``auto`` to detect) applies to CSV files."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
@@ -209,8 +239,9 @@ def open_source(path: str | Path, filename: str = "") -> Source:
             "该文件不是 CSV 或 Excel（.xlsx）文件",
             "This file is neither CSV nor Excel (.xlsx)",
         )
-    encoding = detect_encoding(sample)
-    return Source(path, "csv", encoding=encoding, size=size)
+    if encoding and encoding != "auto":
+        return Source(path, "csv", encoding=given_encoding(sample, encoding), size=size)
+    return Source(path, "csv", encoding=detect_encoding(sample), size=size)
 
 
 csv.field_size_limit(CSV_FIELD_LIMIT)

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.models import AuditEntry
 from directory.importing.people import parse_date, run_people_import
 from directory.models import Expert, Expertise, Inspector
 from orgs.models import Unit, UnitKind
@@ -109,6 +110,17 @@ def test_reimport_updates_and_another_organisations_certificate_is_refused(setup
     changed = GOOD[0].replace("所长", "副所长")
     result = run_people_import(write(tmp_path, [HEADER, changed]), setup.county)
     assert result.updated == 1 and Inspector.objects.get(certificate_no="41172201001").position == "副所长"
+    # The same rows again: matched, nothing to change, so counted unchanged and not written.
+    entries = AuditEntry.objects.count()
+    result = run_people_import(write(tmp_path, [HEADER, changed, *GOOD[1:]]), setup.county)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
+    assert AuditEntry.objects.count() == entries + 1  # the import's summary only: no person was saved
+    # Only the expertise differs: updated.
+    result = run_people_import(write(tmp_path, [HEADER, changed.replace("食品、特种设备", "食品")]), setup.county)
+    assert (result.updated, result.unchanged) == (1, 0)
+    assert list(Inspector.objects.get(certificate_no="41172201001").expertise.values_list("code", flat=True)) == [
+        "food"
+    ]
     Inspector.objects.create(
         organisation=setup.other_county, department=setup.other_market, name="外", certificate_no="41172101009"
     )

@@ -1,4 +1,4 @@
-"""``manage.py import_experts FILE --organisation ID [--mode good_rows|all_or_nothing]``."""
+"""``manage.py import_experts FILE [--encoding auto|utf-8|gbk] [--mode all-or-nothing|good-rows] [--org CODE]``."""
 
 from directory.management.commands.import_inspectors import Command as InspectorCommand
 

@@ -1,4 +1,4 @@
-"""``manage.py import_inspectors FILE --organisation ID [--mode good_rows|all_or_nothing]``."""
+"""``manage.py import_inspectors FILE [--encoding auto|utf-8|gbk] [--mode all-or-nothing|good-rows] [--org CODE]``."""
 
 from pathlib import Path
 
@@ -6,9 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
-from core import audit
-from directory.importing.people import MODES, run_people_import
-from orgs.models import Organisation
+from core import audit, importcli
+from directory.importing.people import run_people_import
 
 
 class Command(BaseCommand):
@@ -16,20 +15,18 @@ class Command(BaseCommand):
     kind = "inspectors"
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--organisation", type=int, required=True, help="id of the organisation")
-        parser.add_argument("--mode", choices=MODES, default="good_rows")
+        importcli.add_arguments(parser)
         parser.add_argument("--user", default="", help="user name the changes are attributed to")
         parser.add_argument("--errors", default="", help="write every row error to this CSV file")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    def handle(self, *args, file: str, organisation: int, mode: str, user: str, errors: str, quiet: bool, **options):
+    def handle(self, *args, file: str, organisation, mode: str, encoding: str, user: str, errors: str, quiet: bool,
+               **options):  # fmt: skip
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        org = Organisation.objects.filter(pk=organisation).first()
-        if org is None:
-            raise CommandError(f"no organisation with id {organisation}")
+        org = importcli.resolve_organisation(organisation)
+        mode = importcli.mode_name(mode)
         actor = None
         if user:
             actor = User.objects.filter(username=user).first()
@@ -52,16 +49,20 @@ class Command(BaseCommand):
                 filename=path.name,
                 error_path=Path(errors) if errors else None,
                 progress=progress,
+                encoding=None if encoding == "auto" else encoding,
             )
         bar.close()
         if result.fatal:
-            raise CommandError(result.fatal["message_en"])
+            self.stdout.write(importcli.summary_line(0, 0, 0))
+            raise CommandError(f"{result.fatal['message_en']} ({result.fatal['message_zh']}); nothing imported")
         for error in result.errors[:20]:
             self.stderr.write(f"line {error['line']} [{error['column']}] {error['message_en']}: {error['value']}")
         state = "imported" if result.committed else "nothing imported"
         created, updated = (result.created, result.updated) if result.committed else (0, 0)
         self.stdout.write(
-            f"{state}: {result.rows} rows, {created} created, {updated} updated, {result.bad_rows} bad rows"
+            f"{state}: {result.rows} rows, {created} created, {updated} updated, "
+            f"{result.unchanged if result.committed else 0} unchanged, {result.bad_rows} bad rows"
         )
+        self.stdout.write(importcli.summary_line(created, updated, result.bad_rows))
         if result.bad_rows:
             raise SystemExit(1)

@@ -4,31 +4,31 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
+from core import importcli
 from directory.importing.mapping import MappingError, parse_overrides
-from directory.importing.runner import MODES
 from directory.importing.service import create_import_job
 from jobs.runner import run_job
-from orgs.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Import targets from a CSV (UTF-8 or GBK) or .xlsx file into an organisation's directory."
+    help = (
+        "Import targets from a CSV (UTF-8 or GBK) or .xlsx file into an organisation's directory; "
+        "the last line printed is imported=N updated=N rejected=N."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--organisation", type=int, required=True, help="id of the organisation")
-        parser.add_argument("--mode", choices=MODES, default="good_rows")
+        importcli.add_arguments(parser)
         parser.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD", help="map a column")
         parser.add_argument("--user", default="", help="user name the changes are attributed to")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    def handle(self, *args, file: str, organisation: int, mode: str, map: list, user: str, quiet: bool, **options):
+    def handle(self, *args, file: str, organisation, mode: str, encoding: str, map: list, user: str, quiet: bool,
+               **options):  # fmt: skip
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        org = Organisation.objects.filter(pk=organisation).first()
-        if org is None:
-            raise CommandError(f"no organisation with id {organisation}")
+        org = importcli.resolve_organisation(organisation)
+        mode = importcli.mode_name(mode)
         actor = None
         if user:
             actor = User.objects.filter(username=user).first()
@@ -39,7 +39,14 @@ class Command(BaseCommand):
         except MappingError as exc:
             raise CommandError(exc.message_en) from exc
         job = create_import_job(
-            path.resolve(), org, actor, mode=mode, mapping=overrides, filename=path.name, delete_upload=False
+            path.resolve(),
+            org,
+            actor,
+            mode=mode,
+            mapping=overrides,
+            filename=path.name,
+            delete_upload=False,
+            encoding=None if encoding == "auto" else encoding,
         )
         bar = tqdm(
             total=path.stat().st_size or None,
@@ -63,6 +70,7 @@ class Command(BaseCommand):
         if job.state == "failed":
             raise CommandError(f"import failed: {job.message}")
         if result.get("fatal"):
+            self.stdout.write(importcli.summary_line(0, 0, 0))
             raise CommandError(f"{result['fatal']['message_en']} ({result['fatal']['message_zh']}); nothing imported")
         self.stdout.write(
             f"job {job.pk}: {result['rows']} rows, {result['created']} created, {result['updated']} updated, "
@@ -75,3 +83,4 @@ class Command(BaseCommand):
             )
         if job.error_file:
             self.stdout.write(f"error report: {job.error_file}")
+        self.stdout.write(importcli.summary_line(result["created"], result["updated"], result["bad_rows"]))
