@@ -15,6 +15,7 @@ exits with an error.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -80,6 +81,23 @@ def resolve_organisation(value: Any) -> Any:
         if org is not None:
             return org
     raise CommandError(f"no organisation with the division code or id {text}")
+
+
+def resolve(file: str, organisation: Any, user: str = "") -> tuple[Path, Any, Any]:
+    """The command's file (which must exist), its organisation (``resolve_organisation``) and the
+    user the changes are attributed to (none when ``user`` is empty)."""
+    from accounts.models import User
+
+    path = Path(file)
+    if not path.is_file():
+        raise CommandError(f"no such file: {file}")
+    org = resolve_organisation(organisation)
+    actor = None
+    if user:
+        actor = User.objects.filter(username=user).first()
+        if actor is None:
+            raise CommandError(f"no user {user!r}")
+    return path, org, actor
 
 
 def summary_line(imported: int, updated: int, rejected: int) -> str:

@@ -6,11 +6,8 @@ transaction, or none (so ``--mode`` accepts ``all-or-nothing`` only). The last l
 ``imported=N updated=N rejected=N``: items created, items revised to a new version, rows refused.
 """
 
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
 from catalog.excel import ImportRefused, import_xlsx
 from core import audit, importcli
 
@@ -28,22 +25,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, organisation, mode: str, encoding: str, department: str, user: str,
                **options):  # fmt: skip
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {file}")
         if importcli.mode_name(mode) != "all_or_nothing":
             raise CommandError("the item list is imported whole or not at all: use --mode all-or-nothing")
-        org = importcli.resolve_organisation(organisation)
+        path, org, actor = importcli.resolve(file, organisation, user)
         dept = None
         if department:
             dept = org.departments.filter(name=department).first()
             if dept is None:
                 raise CommandError(f"{org.name} has no department named {department!r}")
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user).first()
-            if actor is None:
-                raise CommandError(f"no user {user!r}")
         try:
             with audit.acting(actor):
                 result = import_xlsx(actor, org, path.read_bytes(), dept)

@@ -5,7 +5,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.models import User
 from core import audit, importcli
 from directory.importing.people import run_people_import
 
@@ -22,16 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, organisation, mode: str, encoding: str, user: str, errors: str, quiet: bool,
                **options):  # fmt: skip
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {file}")
-        org = importcli.resolve_organisation(organisation)
+        path, org, actor = importcli.resolve(file, organisation, user)
         mode = importcli.mode_name(mode)
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user).first()
-            if actor is None:
-                raise CommandError(f"no user {user!r}")
         bar = tqdm(total=None, unit="rows", desc=self.kind, disable=quiet, file=self.stderr._out)
 
         def progress(done: int, total: int) -> None:

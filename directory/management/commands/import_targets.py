@@ -1,9 +1,6 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.models import User
 from core import importcli
 from directory.importing.mapping import MappingError, parse_overrides
 from directory.importing.service import create_import_job
@@ -24,16 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, organisation, mode: str, encoding: str, map: list, user: str, quiet: bool,
                **options):  # fmt: skip
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {file}")
-        org = importcli.resolve_organisation(organisation)
+        path, org, actor = importcli.resolve(file, organisation, user)
         mode = importcli.mode_name(mode)
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user).first()
-            if actor is None:
-                raise CommandError(f"no user {user!r}")
         try:
             overrides = parse_overrides(map)
         except MappingError as exc:
