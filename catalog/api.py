@@ -277,7 +277,7 @@ class ImportOut(Schema):
 @router.post(
     "/import",
     response={200: ImportOut},
-    summary="Import the list from .xlsx: every row is checked, nothing is stored if any row is wrong",
+    summary="Import the list from .xlsx or CSV: every row is checked, nothing is stored if any row is wrong",
 )
 def import_items(request: HttpRequest, file: File[UploadedFile], department: Form[int | None] = None):
     ensure_perm(request, "catalog.manage")

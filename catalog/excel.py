@@ -1,12 +1,14 @@
 """The item list as a spreadsheet, in the layout departments exchange (随机抽查事项清单).
 
-Export writes the published versions; import reads the same layout, checks
+Export writes the published versions; import reads the same layout (from .xlsx,
+or from CSV in UTF-8 or GBK with the same header), checks
 every row first and stores nothing if any row is wrong. A row is matched to an
 existing item by (抽查事项, 事项子项); a changed row becomes a new draft version.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass
@@ -182,15 +184,47 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+def _csv_values(data: bytes, encoding: str | None = None) -> list[list[str]]:
+    """The cells of a CSV file in the same layout: UTF-8 (with or without BOM) or GBK/GB18030, as the
+    directory imports detect them; anything else is refused."""
+    from directory.importing.sources import SAMPLE_BYTES, SourceError, detect_encoding, given_encoding
+
+    if b"\x00" in data[:8192]:
+        raise ImportRefused([RowError(0, "", _("The file is neither CSV nor an Excel workbook (.xlsx)."))])
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ImportRefused([RowError(0, "", _("The file is not an Excel workbook (.xlsx)."))])
-    ws = wb.worksheets[0]
+        sample = data[:SAMPLE_BYTES]
+        codec = given_encoding(sample, encoding) if encoding else detect_encoding(sample)
+        text = data.decode(codec)
+    except (SourceError, UnicodeDecodeError):
+        raise ImportRefused(
+            [
+                RowError(
+                    0,
+                    "",
+                    _("The file's text encoding is not UTF-8 or GBK: save it as CSV in one of them, or as .xlsx."),
+                )
+            ]
+        ) from None
+    try:
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error:
+        raise ImportRefused([RowError(0, "", _("The file is not valid CSV."))]) from None
+
+
+def _read_rows(data: bytes, encoding: str | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """The rows under the header, from an .xlsx workbook (its first sheet) or a CSV file."""
+    wb = None
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            raise ImportRefused([RowError(0, "", _("The file is not an Excel workbook (.xlsx)."))]) from None
+        values_of: Any = wb.worksheets[0].iter_rows(values_only=True)
+    else:
+        values_of = _csv_values(data, encoding)
     header: dict[int, str] | None = None
     rows: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, values in enumerate(values_of, start=1):
         if header is None:
             names = {i: ALIASES.get(_text(v), _text(v)) for i, v in enumerate(values)}
             if REQUIRED <= set(names.values()):
@@ -203,7 +237,8 @@ def _read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         rows.append((number, {name: values[i] if i < len(values) else None for i, name in header.items()}))
         if len(rows) > MAX_ROWS:
             raise ImportRefused([RowError(number, "", _("The file has too many rows (at most 5000)."))])
-    wb.close()
+    if wb is not None:
+        wb.close()
     if header is None:
         missing = "、".join(sorted(REQUIRED))
         raise ImportRefused([RowError(1, missing, _("The header row was not found: it needs these columns."))])
@@ -284,9 +319,13 @@ def _unchanged(version: ItemVersion, fields: dict[str, Any], expertise: list[int
     return same and set(version.expertise.values_list("pk", flat=True)) == set(expertise)
 
 
-def import_xlsx(actor: Any, organisation: Any, data: bytes, department: Any = None) -> ImportResult:
-    """Check every row, then store all of them in one transaction, or nothing."""
-    rows = _read_rows(data)
+def import_xlsx(
+    actor: Any, organisation: Any, data: bytes, department: Any = None, encoding: str | None = None
+) -> ImportResult:
+    """Check every row, then store all of them in one transaction, or nothing. ``data`` is an .xlsx
+    workbook or a CSV file; ``encoding`` (``utf-8`` or ``gbk``) names a CSV file's encoding instead
+    of detecting it."""
+    rows = _read_rows(data, encoding)
     departments = {d.name: d for d in organisation.departments.all()}
     if department is not None:
         departments = {department.name: department}

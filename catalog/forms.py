@@ -93,4 +93,4 @@ def ordered_points(formset) -> list[dict]:
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(label=_("Excel file (.xlsx) or CSV (UTF-8 or GBK)"))

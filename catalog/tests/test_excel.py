@@ -171,3 +171,38 @@ def test_the_expert_column_is_read_written_and_checked(world):
         import_xlsx(world.users["coordinator"], world.county, _book([_row(抽查事项="另一事项", 是否需要专家="也许")]))
     assert [e.column for e in exc.value.errors] == ["是否需要专家"]
     assert not ItemVersion.objects.filter(name="另一事项").exists()
+
+
+def _csv(rows, encoding, header=COLUMNS):
+    lines = ["上蔡县随机抽查事项清单", ",".join(header)]
+    lines += [",".join("" if v is None else str(v).replace(",", "，") for v in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_the_list_imports_from_csv_in_utf8_or_gbk_as_from_excel(world, encoding):
+    rows = [_row(), _row(事项子项="玻璃", 事项类别="重点", 抽查比例上限="")]
+    from_csv = import_xlsx(world.users["coordinator"], world.county, _csv(rows, encoding))
+    assert (from_csv.created, from_csv.revised) == (2, 0)
+    versions = {v.sub_item: v for v in ItemVersion.objects.all()}
+    assert versions["水泥"].ratio_min == Decimal("0.05") and versions["水泥"].ratio_max == Decimal("0.2")
+    assert versions["玻璃"].category == "key" and versions["水泥"].name == "工业产品生产许可证获证企业检查"
+    # The same rows from the workbook change nothing.
+    again = import_xlsx(world.users["coordinator"], world.county, _book(rows))
+    assert (again.created, again.revised, again.unchanged) == (0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "neither CSV"),
+        (b"\xff\xfe\xfa\xfb\x80\x81\xfe\xff" * 10, "UTF-8 or GBK"),
+        ("名称,住所\n甲,乙\n".encode(), "header row"),
+    ],
+)
+def test_a_file_that_is_not_the_list_is_refused_with_a_reason(world, data, says):
+    with pytest.raises(ImportRefused) as exc:
+        import_xlsx(world.users["coordinator"], world.county, data)
+    errors = [e.as_dict() for e in exc.value.errors]
+    assert says in errors[0]["message_en"] and errors[0]["message_zh"] != errors[0]["message_en"]
+    assert not ItemVersion.objects.exists()

@@ -86,3 +86,16 @@ def test_import_items_with_the_stable_options(world, tmp_path):
     assert InspectionItem.objects.count() == 2
     with pytest.raises(CommandError, match="whole or not at all"):
         call_command("import_items", str(path), "--org", "411722", "--mode", "good-rows", stdout=io.StringIO())
+
+
+def test_import_items_reads_a_gbk_csv_with_the_encoding_named(world, tmp_path):
+    from catalog.tests.test_excel import _csv
+
+    path = tmp_path / "items.csv"
+    path.write_bytes(_csv([_row(), _row(事项子项="玻璃")], "gbk"))
+    with pytest.raises(SystemExit):
+        call_command("import_items", str(path), "--org", "411722", "--encoding", "utf-8", stdout=io.StringIO(),
+                     stderr=io.StringIO())  # fmt: skip
+    assert InspectionItem.objects.count() == 0
+    out, _ = run("import_items", str(path), "--org", "411722", "--encoding", "gbk")
+    assert out[-1] == "imported=2 updated=0 rejected=0" and InspectionItem.objects.count() == 2

@@ -1,9 +1,10 @@
-"""``manage.py import_items FILE [--org CODE] [--department NAME] [--user NAME]``.
+"""``manage.py import_items FILE [--encoding auto|utf-8|gbk] [--org CODE] [--department NAME] [--user NAME]``.
 
 Imports the inspection item list (随机抽查事项清单) from an .xlsx workbook in the departments'
-layout, as the list page and the API do: every row is checked, then all rows are stored in one
-transaction, or none (so ``--mode`` accepts ``all-or-nothing`` only). The last line printed is
-``imported=N updated=N rejected=N``: items created, items revised to a new version, rows refused.
+layout, or from a CSV file with the same header (UTF-8 or GBK), as the list page and the API do:
+every row is checked, then all rows are stored in one transaction, or none (so ``--mode`` accepts
+``all-or-nothing`` only). The last line printed is ``imported=N updated=N rejected=N``: items
+created, items revised to a new version, rows refused.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +15,7 @@ from core import audit, importcli
 
 class Command(BaseCommand):
     help = (
-        "Import the inspection item list from an .xlsx workbook: all rows or none; "
+        "Import the inspection item list from an .xlsx workbook or a CSV file: all rows or none; "
         "the last line printed is imported=N updated=N rejected=N."
     )
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{org.name} has no department named {department!r}")
         try:
             with audit.acting(actor):
-                result = import_xlsx(actor, org, path.read_bytes(), dept)
+                result = import_xlsx(actor, org, path.read_bytes(), dept, None if encoding == "auto" else encoding)
         except ImportRefused as exc:
             for error in (e.as_dict() for e in exc.errors[:50]):
                 where = f"row {error['row']}" + (f" [{error['column']}]" if error["column"] else "")
