@@ -39,7 +39,9 @@ _MARKERS = re.compile(r"(\*|＊|\(必填\)|\(选填\))")
 
 
 def normalise_header(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").strip().lower()
+    # A byte-order mark carried into another encoding (a UTF-8 export converted to GBK with its BOM)
+    # arrives as a character at the start of the first header: it is not part of the name.
+    text = unicodedata.normalize("NFKC", (text or "").replace("\ufeff", "")).strip().lower()
     text = _MARKERS.sub("", text)
     return "".join(text.split())
 
@@ -94,7 +96,7 @@ def build_mapping(headers: list[str], overrides: dict[str, str] | None = None) -
                 f"字段“{target}”不存在；可用字段：{', '.join(FIELDS)}",
                 f"There is no field {target!r}; fields: {', '.join(FIELDS)}",
             )
-    mapping = Mapping(headers=[h.strip() for h in headers])
+    mapping = Mapping(headers=[h.replace("\ufeff", "").strip() for h in headers])
     for index, header in enumerate(headers):
         norm = normalise_header(header)
         if not norm:

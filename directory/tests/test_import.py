@@ -552,3 +552,14 @@ def test_clean_files_are_checked_column_by_column_with_the_same_outcome(world, t
     second = run_import(path, world.county)
     assert first.as_dict() == second.as_dict() and first.created == len(ks)
     assert by_columns == stored()
+
+
+def test_a_byte_order_mark_carried_into_a_gbk_file_is_not_part_of_the_first_header(world, tmp_path):
+    """A UTF-8 export with its BOM converted to GB18030 (as iconv does) starts with U+FEFF encoded."""
+    ks = keys(2, seed=61)
+    path = tmp_path / "converted.csv"
+    text = "\ufeff" + "\n".join([HEADER, *good_lines(ks), f"{ks[0]},重复,,,,,,,,,"]) + "\n"
+    path.write_bytes(text.encode("gb18030"))
+    result = run_import(path, world.county)
+    assert result.encoding == "gb18030" and result.committed and result.created == 2
+    assert result.columns["key"] == "统一社会信用代码" and result.errors[0]["column"] == "统一社会信用代码"
