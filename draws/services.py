@@ -633,8 +633,7 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
         statement = _selection_statement(draw, pool, result)
         storing = _Beside(statement) if statement is not None else None
         try:
-            manifest = sd.build_manifest(result, seed_inputs, context)
-            manifest_text = _manifest_text(manifest)
+            manifest_text, manifest_digest = sd.build_manifest_text(result, seed_inputs, context)
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
         finally:
@@ -653,7 +652,7 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             "selected": len(result.visit_positions),
             "seed": result.seed_hex,
             "manifest": manifest_text,
-            "manifest_digest": manifest["digest"],
+            "manifest_digest": manifest_digest,
             "drawn_by": user,
             "drawn_at": timezone.now(),
         }
@@ -670,22 +669,11 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             after={
                 "state": "drawn",
                 "seed": result.seed_hex,
-                "manifest_digest": manifest["digest"],
+                "manifest_digest": manifest_digest,
                 "selected": str(len(result.order)),
             },
         )
     return draw
-
-
-def _manifest_text(manifest: dict[str, Any]) -> str:
-    """``sd.manifest_json(manifest)`` as text, without parsing it back.
-
-    ``canonical_json`` serialises and then parses the text once more only to refuse
-    floats; ``build_manifest`` has already done that for everything but the digest
-    (a hex string) while computing that digest, so the serialisation alone gives the
-    same bytes.
-    """
-    return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _selection_rows(pool: sd.Pool, result: sd.DrawResult) -> tuple[list[str], list[str], list[str]]:

@@ -25,7 +25,7 @@ from .engine import (
     run_draw,
 )
 from .errors import DrawInputError
-from .manifest import build_announcement, build_manifest, manifest_digest, manifest_json
+from .manifest import build_announcement, build_manifest, build_manifest_text, manifest_digest, manifest_json
 from .matching import (
     Assignment,
     Expert,
@@ -70,6 +70,7 @@ __all__ = [
     "WitnessInput",
     "build_announcement",
     "build_manifest",
+    "build_manifest_text",
     "canonical_json",
     "candidate_digest",
     "candidate_digest_unsigned",

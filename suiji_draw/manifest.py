@@ -9,6 +9,7 @@ CANDIDATES.csv it is all that verify_draw.py needs.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -123,6 +124,13 @@ def build_manifest(
     result: DrawResult, seed_inputs: SeedInputs, context: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The full manifest of a finished draw (JSON-serialisable, no floats, self-digest included)."""
+    body = _unsealed(result, seed_inputs, context)
+    body["result"] = result_section(result)
+    return _seal(body)
+
+
+def _unsealed(result: DrawResult, seed_inputs: SeedInputs, context: Mapping[str, str] | None) -> dict[str, Any]:
+    """Every member of the manifest but ``result`` and ``digest``, once the seed inputs are checked."""
     seed = form_seed(
         result.version,
         result.pool_digest,
@@ -137,22 +145,104 @@ def build_manifest(
             "见证输入与机关密钥不能重现本次抽取的种子",
             "the seed inputs do not reproduce the seed of this draw",
         )
-    return _seal(
-        {
-            "algorithm": result.version,
-            "context": _context(context),
-            "pool": _pool_section(result.pool),
-            "params": result.params.to_dict(),
-            "params_digest": result.params_digest,
-            "commitment": seed_inputs.commitment,
-            "secret": seed_inputs.secret.hex(),
-            "witness": [{"label": w.label, "value": w.value} for w in seed_inputs.witness],
-            "seed": result.seed_hex,
-            "result": result_section(result),
-        }
-    )
+    return {
+        "algorithm": result.version,
+        "context": _context(context),
+        "pool": _pool_section(result.pool),
+        "params": result.params.to_dict(),
+        "params_digest": result.params_digest,
+        "commitment": seed_inputs.commitment,
+        "secret": seed_inputs.secret.hex(),
+        "witness": [{"label": w.label, "value": w.value} for w in seed_inputs.witness],
+        "seed": result.seed_hex,
+    }
 
 
 def manifest_json(manifest: Mapping[str, Any]) -> bytes:
     """The canonical JSON bytes of a manifest (what is published as MANIFEST.json)."""
     return canonical_json(dict(manifest))
+
+
+def build_manifest_text(
+    result: DrawResult, seed_inputs: SeedInputs, context: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """``(text, digest)``: exactly ``manifest_json(build_manifest(...))`` decoded, and its ``digest``.
+
+    For a large draw, most of a manifest is its lists of keys and its ``selected`` entries
+    (one per selected firm). These are written here straight into canonical JSON text from
+    the engine's arrays, without building a dictionary per entry, serialising it and parsing
+    the text back to refuse floats (there are none: keys are checked strings, tickets hex
+    text, counts integers). Everything else goes through :func:`canonical_json`. The
+    text is assembled once without ``digest``, hashed, and once with it; the result is
+    byte for byte what the generic path gives (a test compares them on many draws).
+    """
+    members = {name: _text(value) for name, value in _unsealed(result, seed_inputs, context).items()}
+    members["result"] = _result_text(result)
+    body = _object(members)
+    digest = tagged_hash("manifest", body.encode("utf-8")).hex()
+    members["digest"] = _text(digest)
+    return _object(members), digest
+
+
+def _text(value: Any) -> str:
+    return canonical_json(value).decode("utf-8")
+
+
+def _object(members: Mapping[str, str]) -> str:
+    """A JSON object of already canonical member texts, in canonical (sorted) key order."""
+    return "{" + ",".join(f'"{name}":{members[name]}' for name in sorted(members)) + "}"
+
+
+def _plain(keys: Any) -> bool:
+    """True when every string of ``keys`` is written in JSON as itself between quotes."""
+    joined = "".join(keys)
+    return joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined
+
+
+def _strings(keys: Any, plain: bool) -> str:
+    """A JSON array of strings in canonical form."""
+    if not keys:
+        return "[]"
+    if plain:
+        return '["' + '","'.join(keys) + '"]'
+    return json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
+
+
+def _result_text(result: DrawResult) -> str:
+    """The canonical JSON text of :func:`result_section`."""
+    order = result.order
+    plain = _plain(order)  # every key of a part's lists is one of these
+    tickets = result.tickets[result.visit_positions].tolist()
+    okeys = result.visit_order_keys.tolist()
+    part_texts: dict[tuple[str, ...], str] = {}
+    for parts in set(result.order_parts):
+        part_texts[parts] = _strings(parts, False)
+    if plain:
+        selected = [
+            f'{{"key":"{key}","order_key":"{o:016x}","parts":{part_texts[parts]},"ticket":"{t:016x}"}}'
+            for key, t, o, parts in zip(order, tickets, okeys, result.order_parts, strict=True)
+        ]
+    else:
+        selected = [
+            f'{{"key":{_text(key)},"order_key":"{o:016x}","parts":{part_texts[parts]},"ticket":"{t:016x}"}}'
+            for key, t, o, parts in zip(order, tickets, okeys, result.order_parts, strict=True)
+        ]
+    parts_text = []
+    for p in result.parts:
+        members = {
+            "name": _text(p.name),
+            "method": _text(p.method),
+            "forced": _strings(p.forced, plain),
+            "certain": _strings(p.certain, plain),
+            "drawn": _strings(p.drawn, plain),
+            "excluded": _text([{"key": k, "reason": r} for k, r in p.excluded]),
+            "groups": _text([_group(g) for g in p.groups]),
+        }
+        parts_text.append(_object(members))
+    members = {
+        "selected": "[" + ",".join(selected) + "]",
+        "parts": "[" + ",".join(parts_text) + "]",
+        "excluded": _text([{"key": k, "reason": r} for k, r in result.excluded]),
+        "counts": _text({"pool": len(result.pool), "excluded": len(result.excluded), "selected": len(order)}),
+    }
+    return _object(members)

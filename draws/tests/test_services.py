@@ -347,7 +347,7 @@ def test_the_selection_is_stored_from_a_second_thread_inside_the_ceremony_transa
 
     # The manifest fails while the insert runs: the insert is waited for, then everything rolled back.
     with monkeypatch.context() as m:
-        m.setattr(services.sd, "build_manifest", fails)
+        m.setattr(services.sd, "build_manifest_text", fails)
         with pytest.raises(RuntimeError, match="after the selection"):
             services.do_draw(draw, user, WITNESSES, INPUTS)
     draw.refresh_from_db()

@@ -14,8 +14,10 @@ from suiji_draw import (
     DrawParams,
     Part,
     build_manifest,
+    build_manifest_text,
     draw_with_seed,
     freeze_pool,
+    manifest_json,
     run_draw,
 )
 
@@ -134,3 +136,31 @@ def test_full_manifests_verify_ok(cands, p, witness):
         return
     manifest = build_manifest(result, seed_inputs, {"task": "T"})
     verify_draw.verify(manifest, pool.csv_bytes())
+
+
+@st.composite
+def odd_key_pools(draw):
+    """Pools whose keys may need escaping in JSON (a backslash) or are not ASCII."""
+    cands = draw(pools())
+    odd = draw(st.lists(st.text("0123456789AB\\甲 -", min_size=1, max_size=5), max_size=6, unique=True))
+    taken = {c.key for c in cands}
+    for key in odd:
+        if key.strip() == key and key not in taken:
+            taken.add(key)
+            cands.append(Candidate(key=key, stratum=draw(st.sampled_from(STRATA)), weight=draw(st.integers(1, 6))))
+    return cands
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cands=st.one_of(pools(), odd_key_pools()), p=params(), context=st.sampled_from([None, {"task": "T"}]))
+def test_the_manifest_text_is_exactly_the_canonical_json_of_the_manifest(cands, p, context):
+    pool = freeze_pool(cands)
+    seed_inputs = inputs()
+    try:
+        result = run_draw(pool, p, seed_inputs)
+    except DrawInputError:
+        return
+    manifest = build_manifest(result, seed_inputs, context)
+    text, digest = build_manifest_text(result, seed_inputs, context)
+    assert text.encode("utf-8") == manifest_json(manifest)
+    assert digest == manifest["digest"]
