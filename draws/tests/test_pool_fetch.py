@@ -68,3 +68,29 @@ def test_the_aggregated_read_equals_the_row_by_row_read(world):
     assert np.array_equal(agg[2], np.array(rows[2], dtype=np.int64))
     assert np.array_equal(agg[4], np.array(rows[4], dtype=bool))
     assert agg[5] is True and rows[5] is False
+
+
+@pytest.mark.django_db
+def test_a_broad_scope_is_read_by_a_whole_table_scan_on_sqlite_and_a_narrow_one_as_planned(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firms = make_firms(world.county, 60)
+    for t in firms:
+        Target.objects.filter(key=t.key).update(draw_digest=candidate_digest(t.key))
+    broad = make_task(world, scope={"credit_classes": ["A", "B", "C", "D"]}, stratify_by="credit_class")
+    Target.objects.filter(key__in=[t.key for t in firms[:10]]).update(complaint_count=3)
+    narrow = make_task(world, scope={"min_complaints": 3}, stratify_by="credit_class")
+    weights = services.check_weights({})
+    reads = {}
+    for name, task in (("broad", broad), ("narrow", narrow)):
+        with CaptureQueriesContext(connection) as ctx:
+            columns = services._fetch_columns(task, weights)
+        reads[name] = (columns, " ".join(q["sql"] for q in ctx.captured_queries))
+        expected = sorted(services.scope_queryset(task).values_list("key", flat=True))
+        assert columns[0] == expected and expected
+    scanned = "NOT INDEXED" in reads["broad"][1]
+    assert scanned is (connection.vendor == "sqlite")
+    assert "NOT INDEXED" not in reads["narrow"][1]
+    # The subtree is looked up once; the firms are not joined to their organisations.
+    assert "orgs_organisation" not in reads["broad"][1].split("FROM", 2)[-1]
