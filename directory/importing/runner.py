@@ -22,7 +22,10 @@ rows, and at least as many as the directory already holds) drops the table's
 secondary indexes inside its transaction and builds them again before it
 commits, which is several times cheaper than updating a dozen indexes row by
 row; readers keep seeing the previous state meanwhile (write-ahead log), and a
-failure or rollback restores the indexes with everything else.
+failure or rollback restores the indexes with everything else. The commit
+leaves the write-ahead log to be copied into the database by a second connection
+while this one adds the new names to the name search index
+(``directory/checkpoint.py``).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from django.utils import timezone
 
 from core import audit
 from core.models import AuditAction
-from directory import namesearch
+from directory import checkpoint, namesearch
 from directory.importing.mapping import MappingError, build_mapping
 from directory.importing.pipeline import checked_batches
 from directory.importing.sources import SourceError, open_source
@@ -122,6 +125,8 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     #: Seconds spent after the commit adding a bulk load's names to the SQLite name search index.
     name_index_seconds: float = 0.0
+    #: SQLite in WAL mode: what the checkpoint after the commit reported (busy, log frames, copied frames).
+    checkpoint: tuple[int, int, int] | None = None
     #: Peak resident set of the forked reader process, in MiB (0 when the rows were read in this process).
     reader_peak_mb: float = 0.0
 
@@ -687,44 +692,53 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
         result.created += len(inserts)
         result.updated += len(updates)
 
-    try:
-        with transaction.atomic():
-            writer = _writer(org_id, now)
-            try:
-                may_exist = writer.begin()
-                line = 1
-                reading = checked_batches(source, rows, validator)
-                with reading as batches:
-                    for line, position, checked, digests in batches:
-                        result.rows += len(checked.lines) + checked.bad
-                        if checked.bad:
-                            result.bad_rows += checked.bad
-                            for error in checked.errors:
-                                sink.add(error)
-                            if result.mode == "all_or_nothing":
-                                writing = False
-                        if checked.lines:
-                            lines, givens = checked.lines, checked.givens
-                            batch = list(zip(*checked.columns, digests, strict=True))
-                            flush(writer, may_exist, position)
-                        report(line, position)
-                report(line, 0, force=True)
-                result.reader_peak_mb = round(reading.reader_peak_kib / 1024, 1)
-                if not writing or (result.mode == "all_or_nothing" and result.bad_rows):
-                    raise _Rollback
-                writer.finish()
-                result.committed = True
-                _record(organisation, result, job, filename, actor)
-            finally:
-                writer.close()
-    except _Rollback:
-        result.committed = False
-    if result.committed and writer.bulk:
-        # The names of a bulk load join the portal's search index after the commit.
-        def indexing(done: int, total: int) -> None:
-            if progress is not None:
-                progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
+    with checkpoint.deferred():
+        try:
+            with transaction.atomic():
+                writer = _writer(org_id, now)
+                try:
+                    may_exist = writer.begin()
+                    line = 1
+                    reading = checked_batches(source, rows, validator)
+                    with reading as batches:
+                        for line, position, checked, digests in batches:
+                            result.rows += len(checked.lines) + checked.bad
+                            if checked.bad:
+                                result.bad_rows += checked.bad
+                                for error in checked.errors:
+                                    sink.add(error)
+                                if result.mode == "all_or_nothing":
+                                    writing = False
+                            if checked.lines:
+                                lines, givens = checked.lines, checked.givens
+                                batch = list(zip(*checked.columns, digests, strict=True))
+                                flush(writer, may_exist, position)
+                            report(line, position)
+                    report(line, 0, force=True)
+                    result.reader_peak_mb = round(reading.reader_peak_kib / 1024, 1)
+                    if not writing or (result.mode == "all_or_nothing" and result.bad_rows):
+                        raise _Rollback
+                    writer.finish()
+                    result.committed = True
+                    _record(organisation, result, job, filename, actor)
+                finally:
+                    writer.close()
+        except _Rollback:
+            result.committed = False
+        if not result.committed:
+            return
+        # SQLite: the committed pages are copied from the log into the database by a second
+        # connection while this one indexes the new names (directory/checkpoint.py).
+        copying = checkpoint.Beside()
+        try:
+            if writer.bulk:
+                # The names of a bulk load join the portal's search index after the commit.
+                def indexing(done: int, total: int) -> None:
+                    if progress is not None:
+                        progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
 
-        started = time.perf_counter()
-        namesearch.catch_up(indexing)
-        result.name_index_seconds = round(time.perf_counter() - started, 3)
+                started = time.perf_counter()
+                namesearch.catch_up(indexing)
+                result.name_index_seconds = round(time.perf_counter() - started, 3)
+        finally:
+            result.checkpoint = copying.join()
