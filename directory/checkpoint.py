@@ -8,9 +8,11 @@ importing connection does nothing else, and the name search index is built only
 after it.
 
 :func:`deferred` turns the automatic checkpoint off for the importing connection
-while a bulk import runs, and :class:`Beside` then runs the checkpoint from a
-second connection, in a thread, while the importing connection builds the name
-index. Readers are never blocked (a ``PASSIVE`` checkpoint takes no lock that a
+for the whole import, :class:`Beside` runs the checkpoint of the import's pages
+from a second connection, in a thread, while the importing connection builds the
+name index, and :func:`now` copies the index's own pages at the end, so that the
+import leaves no more in the log than it found and no later commit of someone
+else pays for it. Readers are never blocked (a ``PASSIVE`` checkpoint takes no lock that a
 reader or the writer waits for); the data are committed before the checkpoint
 starts, so nothing depends on it; a checkpoint that fails or finds the log busy
 leaves the pages in the log, where readers find them, until the next automatic
@@ -91,3 +93,10 @@ class Beside:
         if self.thread is not None:
             self.thread.join()
         return self.outcome
+
+
+def now() -> None:
+    """A ``PASSIVE`` checkpoint on this connection (nothing where there is no log)."""
+    if _wal_file() is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -725,20 +725,28 @@ def _run(source, rows, validator, organisation, result, sink, actor, job, filena
                     writer.close()
         except _Rollback:
             result.committed = False
-        if not result.committed:
-            return
-        # SQLite: the committed pages are copied from the log into the database by a second
-        # connection while this one indexes the new names (directory/checkpoint.py).
-        copying = checkpoint.Beside()
-        try:
-            if writer.bulk:
-                # The names of a bulk load join the portal's search index after the commit.
-                def indexing(done: int, total: int) -> None:
-                    if progress is not None:
-                        progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
+        if result.committed:
+            _index_names(writer.bulk, result, progress)
 
-                started = time.perf_counter()
-                namesearch.catch_up(indexing)
-                result.name_index_seconds = round(time.perf_counter() - started, 3)
-        finally:
-            result.checkpoint = copying.join()
+
+def _index_names(bulk: bool, result: ImportResult, progress: Callable[..., None] | None) -> None:
+    """After the commit: a bulk load's new names join the portal's search index.
+
+    On SQLite in WAL mode (``directory/checkpoint.py``) the import's pages are copied from
+    the log into the database by a second connection meanwhile, and what the index added
+    is copied at the end, still within the import.
+    """
+    copying = checkpoint.Beside()
+    try:
+        if bulk:
+
+            def indexing(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(done, total, "正在更新名称检索索引 / updating the name search index", force=True)
+
+            started = time.perf_counter()
+            namesearch.catch_up(indexing)
+            result.name_index_seconds = round(time.perf_counter() - started, 3)
+    finally:
+        result.checkpoint = copying.join()
+    checkpoint.now()

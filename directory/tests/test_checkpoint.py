@@ -53,6 +53,11 @@ def test_the_log_is_left_to_the_second_connection_which_copies_all_of_it(file_db
         busy, frames, copied = checkpoint.Beside().join()
         assert busy == 0 and frames > 1000 and copied == frames
         assert path.stat().st_size > size_before + 500_000
+        # What is written after that copy stays in the log until ``now`` copies it, on this connection.
+        _fill(wrapper)
+        size_between = path.stat().st_size
+        checkpoint.now()
+        assert path.stat().st_size > size_between + 500_000
     with wrapper.cursor() as cursor:
         assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
 
