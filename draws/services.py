@@ -181,12 +181,13 @@ def _weight_expression(weights: dict[str, Any], force_complaints: int | None) ->
     )
 
 
-Columns = tuple[list[str], Any, Any, list[Any], Any, bool]
+Columns = tuple[list[str], Any, Any, list[Any], Any, int]
 
 
 def _fetch_columns(task: Task, weights: dict[str, Any]) -> Columns:
     """``(keys, draw_digests, weights, strata, forced, checked)`` of the scope's rows, sorted by key in code-point
-    order; ``checked`` is true when the keys are known to be 1 to 18 ASCII characters and distinct.
+    order; ``checked`` says what the ordering established about the keys (``UNCHECKED``,
+    ``ASCII_CHECKED``, ``ALNUM_CHECKED``).
 
     Weights and the forced flag are computed by the database. The rows are read in
     table order (a key-ordered read visits the table at random and costs several
@@ -235,9 +236,9 @@ def _fetch_rows(sql: str, params: Any) -> Columns:
         )
         rows = cursor.fetchall()
     if not rows:
-        return [], [], [], [], [], False
+        return [], [], [], [], [], UNCHECKED
     keys, stored, weight_col, strata, forced_col = zip(*rows, strict=True)
-    return list(keys), stored, weight_col, list(strata), forced_col, False
+    return list(keys), stored, weight_col, list(strata), forced_col, UNCHECKED
 
 
 def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
@@ -261,7 +262,7 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         cursor.execute(agg, params)
         n, key_text, digest_text, weight_text, stratum_text, forced_text = cursor.fetchone()
     if not n:
-        return [], [], [], [], [], False
+        return [], [], [], [], [], UNCHECKED
     keys = key_text.split("\n")
     strata = stratum_text.split("\n")
     if len(keys) != n or len(strata) != n or "N" in digest_text:
@@ -274,13 +275,68 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         return None
     if not len(digests) == len(wts) == len(forced_flags) == n:
         return None
-    order, checked = _key_order(keys)
-    keys = np.array(keys, dtype=object)[order].tolist()
-    strata = np.array(strata, dtype=object)[order].tolist()
+    packed = _packed_key_order(key_text, n)
+    if packed is not None:
+        order, distinct = packed
+        checked = ALNUM_CHECKED if distinct else UNCHECKED
+    else:
+        order, sortable = _key_order(keys)
+        checked = ASCII_CHECKED if sortable else UNCHECKED
+    positions = order.tolist()
+    keys = [keys[i] for i in positions]
+    strata = [strata[i] for i in positions]
     return keys, digests[order], wts[order], strata, forced_flags[order], checked
 
 
+#: What the key ordering established about the keys (``Columns``' last member): nothing; that
+#: they are 1 to 18 ASCII characters, sorted and distinct; that, and all letters and digits.
+UNCHECKED, ASCII_CHECKED, ALNUM_CHECKED = 0, 1, 2
+
 _SORT_WIDTH = 18  # a USCC; registration numbers are 15
+#: Each ASCII letter and digit as 1 to 62, in byte order (so in code-point order); anything else 0.
+_ALNUM_CODE = np.zeros(256, dtype=np.uint64)
+for _i, _c in enumerate(sorted(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"), 1):
+    _ALNUM_CODE[_c] = _i
+
+
+def _packed_key_order(key_text: str, n: int) -> tuple[np.ndarray, bool] | None:
+    """From ``n`` keys joined by newlines: the permutation that sorts them in code-point order,
+    and whether they are distinct; None unless every key is 1 to 18 ASCII letters and digits.
+
+    Each character is coded 1 to 62 in byte order and a missing one 0, six bits each: the first
+    ten characters make one 64-bit word and the other eight a second, so that comparing the two
+    words compares the keys (a prefix sorts first). The text is read as bytes in whole-column
+    steps; no key is looked at one by one.
+    """
+    if not key_text.isascii():
+        return None
+    raw = np.frombuffer(key_text.encode("ascii"), dtype=np.uint8)
+    codes = _ALNUM_CODE[raw]
+    breaks = np.flatnonzero(raw == 10)
+    if len(breaks) != n - 1 or np.count_nonzero(codes) != len(raw) - len(breaks):
+        return None
+    starts = np.empty(n, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = breaks + 1
+    lengths = np.empty(n, dtype=np.int64)
+    lengths[:-1] = breaks - starts[:-1]
+    lengths[-1] = len(raw) - starts[-1]
+    if int(lengths.min()) < 1 or int(lengths.max()) > _SORT_WIDTH:
+        return None
+    last = len(raw) - 1
+    high = np.zeros(n, dtype=np.uint64)
+    low = np.zeros(n, dtype=np.uint64)
+    for j in range(_SORT_WIDTH):
+        column = codes[np.minimum(starts + j, last)]
+        column[lengths <= j] = 0
+        if j < 10:
+            high |= column << np.uint64(6 * (9 - j))
+        else:
+            low |= column << np.uint64(6 * (17 - j))
+    order = np.lexsort((low, high))
+    high, low = high[order], low[order]
+    distinct = n < 2 or bool(((high[1:] != high[:-1]) | (low[1:] != low[:-1])).all())
+    return order, distinct
 
 
 def _key_order(keys: list[str]) -> tuple[np.ndarray, bool]:
@@ -355,7 +411,7 @@ def build_pool(task: Task) -> Candidates:
 
 
 def _assemble_pool(
-    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray, checked: bool = False
+    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray, checked: int = 0
 ) -> sd.Pool | None:
     """The pool and its CANDIDATES.csv built straight from key-sorted columns, or None when a check fails.
 
@@ -365,14 +421,17 @@ def _assemble_pool(
     (keys are 1 to 128 ASCII letters and digits, strictly increasing; strata are
     canonical names; weights within the engine's range). Returns None when any
     check fails, so that the engine's own validation reports the problem. ``checked``
-    says the caller has established that the keys are sorted, distinct, non-empty and
-    at most 18 ASCII characters (``_key_order``), so only the characters are checked.
+    says what the caller has established: ``ASCII_CHECKED``, that the keys are sorted,
+    distinct, non-empty and at most 18 ASCII characters (``_key_order``), so only the
+    characters are checked; ``ALNUM_CHECKED``, that and the characters too
+    (``_packed_key_order``).
     """
     n = len(keys)
-    joined = "".join(keys)
-    if not (joined.isascii() and joined.isalnum()):
-        return None
-    if not checked:
+    if checked != ALNUM_CHECKED:
+        joined = "".join(keys)
+        if not (joined.isascii() and joined.isalnum()):
+            return None
+    if checked == UNCHECKED:
         if min(map(len, keys)) < 1 or max(map(len, keys)) > MAX_KEY_LEN:
             return None
         # Sorted and strictly increasing (keys are unique in the directory; this checks both).
@@ -391,6 +450,12 @@ def _assemble_pool(
     code_type = np.uint16 if len(names) <= 1 << 16 else np.int32
     if isinstance(strata, str):
         codes = np.zeros(n, dtype=code_type)
+    elif all(len(name) == 1 and name.isascii() for name in names):
+        # One ASCII character each (credit classes A to D): code the joined characters at once.
+        table = np.zeros(128, dtype=code_type)
+        for i, name in enumerate(names):
+            table[ord(name)] = i
+        codes = table[np.frombuffer("".join(strata).encode("ascii"), dtype=np.uint8)]
     else:
         code_of = {name: i for i, name in enumerate(names)}
         codes = np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=n)

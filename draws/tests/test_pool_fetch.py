@@ -33,6 +33,62 @@ def test_the_packed_order_is_code_point_order():
         assert checked
 
 
+def test_the_packed_order_of_the_joined_keys_is_code_point_order():
+    rng = random.Random(11)
+    alphabet = ALPHABET + "abcxyz"
+    for size in (1, 2, 7, 500, 3000):
+        keys = set()
+        while len(keys) < size:
+            keys.add("".join(rng.choice(alphabet) for _ in range(rng.choice([1, 2, 9, 10, 11, 15, 17, 18]))))
+        keys = sorted(keys)
+        keys += sorted({k[:-1] for k in keys[:30] if len(k) > 1} - set(keys))  # prefixes sort first
+        rng.shuffle(keys)
+        order, distinct = services._packed_key_order("\n".join(keys), len(keys))
+        assert [keys[i] for i in order.tolist()] == sorted(keys)
+        assert distinct is True
+
+
+def test_the_packed_order_refuses_what_it_cannot_vouch_for():
+    packed = services._packed_key_order
+    assert packed("B\nA\nB", 3)[1] is False  # a repeated key: sorted, not distinct
+    assert packed("B\n\nA", 3) is None  # an empty key
+    assert packed("A" * 19 + "\nB", 2) is None  # too long to pack
+    assert packed("A-1\nB", 2) is None  # not a letter or digit
+    assert packed("甲\nB", 2) is None
+    assert packed("A\nB", 3) is None  # the count does not match
+
+
+def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for():
+    from suiji_draw import Pool
+
+    rng = random.Random(23)
+    for size in (1, 3, 400):
+        keys = sorted(
+            {"".join(rng.choice(ALPHABET + "xyz") for _ in range(rng.choice([1, 15, 18]))) for _ in range(size)}
+        )
+        n = len(keys)
+        for strata in (["A", "B", "C", "D"], ["411722", "411723"], ["甲类", "乙"]):
+            labels = [rng.choice(strata) for _ in range(n)]
+            weights = np.array([rng.choice([0, 1, 2, 4, 8, 1000]) for _ in range(n)], dtype=np.int64)
+            forced = np.array([rng.random() < 0.1 for _ in range(n)], dtype=bool)
+            digests = np.array([candidate_digest(k) for k in keys], dtype=np.int64)
+            expected = Pool.from_columns(
+                keys,
+                labels,
+                weights,
+                forced={keys[i]: "complaint" for i in np.flatnonzero(forced).tolist()},
+                digests=digests,
+                trust_digests=True,
+            )
+            for checked in (services.UNCHECKED, services.ASCII_CHECKED, services.ALNUM_CHECKED):
+                pool = services._assemble_pool(list(keys), labels, weights, forced, digests, checked)
+                assert pool is not None
+                assert pool.csv_bytes() == expected.csv_bytes() and pool.digest == expected.digest
+                assert list(pool.keys) == list(expected.keys) and pool.strata_names == expected.strata_names
+                assert np.array_equal(pool.codes, expected.codes) and np.array_equal(pool.weights, expected.weights)
+                assert pool.forced == expected.forced
+
+
 def test_duplicates_empty_long_and_non_ascii_keys_are_not_vouched_for():
     assert services._key_order(["B", "A", "B"])[1] is False
     assert services._key_order(["B", "", "A"])[1] is False
@@ -67,7 +123,7 @@ def test_the_aggregated_read_equals_the_row_by_row_read(world):
     assert np.array_equal(agg[1], np.array(rows[1], dtype=np.int64))
     assert np.array_equal(agg[2], np.array(rows[2], dtype=np.int64))
     assert np.array_equal(agg[4], np.array(rows[4], dtype=bool))
-    assert agg[5] is True and rows[5] is False
+    assert agg[5] == services.ALNUM_CHECKED and rows[5] == services.UNCHECKED
 
 
 @pytest.mark.django_db
