@@ -12,7 +12,7 @@ import json
 import threading
 from dataclasses import dataclass
 from itertools import compress, islice
-from operator import add, itemgetter, lt
+from operator import itemgetter, lt
 from typing import Any
 
 import numpy as np
@@ -462,17 +462,40 @@ def _assemble_pool(
     forced_map = dict.fromkeys(np.flatnonzero(forced).tolist(), "complaint")
     pool = sd.Pool(keys, names, codes, weights, np.zeros(n, dtype=bool), forced_map, {}, digests.view(np.uint64))
     # Every line is "key,stratum,weight,0,forced," and only (stratum, weight, forced) varies
-    # beside the key: format each distinct ending once and join.
+    # beside the key: format each distinct ending once, and join keys and endings in turn.
     combo = (codes.astype(np.int64) << 42) | (weights << 1) | forced.astype(np.int64)
-    distinct_combos, which = np.unique(combo, return_inverse=True)
+    distinct_combos, which = _factorise(combo)
     endings = [
-        f",{names[c >> 42]},{(c >> 1) & ((1 << 41) - 1)},0,{'complaint' if c & 1 else ''},"
+        f",{names[c >> 42]},{(c >> 1) & ((1 << 41) - 1)},0,{'complaint' if c & 1 else ''},\n"
         for c in distinct_combos.tolist()
     ]
     ends = itemgetter(*which.tolist())(endings) if n > 1 else (endings[int(which[0])],)
-    text = CSV_HEADER + "\n" + "\n".join(map(add, keys, ends)) + "\n"
-    pool.__dict__["_csv"] = text.encode("utf-8")
+    pieces = [""] * (2 * n)
+    pieces[0::2] = keys
+    pieces[1::2] = ends
+    pool.__dict__["_csv"] = (CSV_HEADER + "\n" + "".join(pieces)).encode("utf-8")
     return pool
+
+
+_DENSE_LIMIT = 1 << 22  # a table of this many counters is cheaper than sorting a million values
+
+
+def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative integers; when the values fall
+    in few possible (code, weight, forced) combinations, counted in a table instead of sorted."""
+    if len(values):
+        low, high = int(values.min()), int(values.max())
+        # Lines of a pool differ in stratum (bits 42 and up), weight and forced (bit 0).
+        codes_span = (high >> 42) - (low >> 42) + 1
+        rest_span = int((values & ((1 << 42) - 1)).max()) + 1
+        if codes_span * rest_span <= _DENSE_LIMIT:
+            dense = ((values >> 42) - (low >> 42)) * rest_span + (values & ((1 << 42) - 1))
+            present = np.bincount(dense, minlength=codes_span * rest_span) > 0
+            slots = np.flatnonzero(present)
+            rank = np.cumsum(present) - 1
+            distinct = ((slots // rest_span + (low >> 42)) << 42) | (slots % rest_span)
+            return distinct.astype(np.int64), rank[dense]
+    return np.unique(values, return_inverse=True)
 
 
 def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | None) -> sd.Pool:

@@ -152,3 +152,18 @@ def test_a_broad_scope_is_read_by_a_whole_table_scan_on_sqlite_and_a_narrow_one_
     assert "NOT INDEXED" not in reads["narrow"][1]
     # The subtree is looked up once; the firms are not joined to their organisations.
     assert "orgs_organisation" not in reads["broad"][1] and "orgs_organisation" not in reads["narrow"][1]
+
+
+def test_factorising_the_line_endings_gives_what_sorting_gives():
+    rng = np.random.default_rng(7)
+    for codes, weights in ((4, [1, 2, 4, 8]), (300, list(range(0, 2000, 7))), (2, [1, 1 << 40])):
+        n = 5000
+        combo = (
+            (rng.integers(0, codes, n).astype(np.int64) << 42)
+            | (rng.choice(np.array(weights, dtype=np.int64), n) << 1)
+            | rng.integers(0, 2, n).astype(np.int64)
+        )
+        distinct, which = services._factorise(combo)
+        expected, inverse = np.unique(combo, return_inverse=True)
+        assert np.array_equal(distinct, expected) and np.array_equal(which, inverse)
+        assert np.array_equal(distinct[which], combo)
