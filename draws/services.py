@@ -447,18 +447,7 @@ def _assemble_pool(
         except sd.DrawInputError:
             return None
     names = tuple(sorted(distinct))
-    code_type = np.uint16 if len(names) <= 1 << 16 else np.int32
-    if isinstance(strata, str):
-        codes = np.zeros(n, dtype=code_type)
-    elif all(len(name) == 1 and name.isascii() for name in names):
-        # One ASCII character each (credit classes A to D): code the joined characters at once.
-        table = np.zeros(128, dtype=code_type)
-        for i, name in enumerate(names):
-            table[ord(name)] = i
-        codes = table[np.frombuffer("".join(strata).encode("ascii"), dtype=np.uint8)]
-    else:
-        code_of = {name: i for i, name in enumerate(names)}
-        codes = np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=n)
+    codes = np.zeros(n, dtype=_code_type(names)) if isinstance(strata, str) else _stratum_codes(strata, names)
     forced_map = dict.fromkeys(np.flatnonzero(forced).tolist(), "complaint")
     pool = sd.Pool(keys, names, codes, weights, np.zeros(n, dtype=bool), forced_map, {}, digests.view(np.uint64))
     # Every line is "key,stratum,weight,0,forced," and only (stratum, weight, forced) varies
@@ -475,6 +464,23 @@ def _assemble_pool(
     pieces[1::2] = ends
     pool.__dict__["_csv"] = (CSV_HEADER + "\n" + "".join(pieces)).encode("utf-8")
     return pool
+
+
+def _code_type(names: tuple[str, ...]) -> type:
+    return np.uint16 if len(names) <= 1 << 16 else np.int32
+
+
+def _stratum_codes(strata: list[str], names: tuple[str, ...]) -> np.ndarray:
+    """Each stratum's position in ``names`` (sorted, and holding every one of them)."""
+    code_type = _code_type(names)
+    if all(len(name) == 1 and name.isascii() for name in names):
+        # One ASCII character each (credit classes A to D): code the joined characters at once.
+        table = np.zeros(128, dtype=code_type)
+        for i, name in enumerate(names):
+            table[ord(name)] = i
+        return table[np.frombuffer("".join(strata).encode("ascii"), dtype=np.uint8)]
+    code_of = {name: i for i, name in enumerate(names)}
+    return np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=len(strata))
 
 
 _DENSE_LIMIT = 1 << 22  # a table of this many counters is cheaper than sorting a million values
@@ -528,9 +534,7 @@ def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | No
             return sd.read_candidates_csv(data)
     strata = fields[1::6]
     names = tuple(sorted(set(strata)))
-    code_of = {name: i for i, name in enumerate(names)}
-    code_type = np.uint16 if len(names) <= 1 << 16 else np.int32
-    codes = np.fromiter(map(code_of.__getitem__, strata), dtype=code_type, count=n)
+    codes = _stratum_codes(strata, names)
     weight_text = fields[2::6]
     weight_of = {w: int(w) for w in set(weight_text)}
     weights = np.fromiter(map(weight_of.__getitem__, weight_text), dtype=np.int64, count=n)
@@ -539,8 +543,9 @@ def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | No
         return sd.read_candidates_csv(data)
     recent = np.frombuffer(recent_text.encode("ascii"), dtype=np.uint8) == ord("1")
     forced_text, excluded_text = fields[4::6], fields[5::6]
-    forced = {i: forced_text[i] for i in compress(range(n), forced_text)}
-    excluded = {i: excluded_text[i] for i in compress(range(n), excluded_text)}
+    # Reasons are rare: a column with none is seen at once from its joined text.
+    forced = {i: forced_text[i] for i in compress(range(n), forced_text)} if "".join(forced_text) else {}
+    excluded = {i: excluded_text[i] for i in compress(range(n), excluded_text)} if "".join(excluded_text) else {}
     del fields
     pool = sd.Pool(keys, names, codes, weights, recent, forced, excluded, digests.view(np.uint64))
     pool.__dict__["digest"] = expected_digest

@@ -167,3 +167,57 @@ def test_factorising_the_line_endings_gives_what_sorting_gives():
         expected, inverse = np.unique(combo, return_inverse=True)
         assert np.array_equal(distinct, expected) and np.array_equal(which, inverse)
         assert np.array_equal(distinct[which], combo)
+
+
+def _frozen_pools():
+    """Canonical candidate lists of every shape the ceremony may read back."""
+    from suiji_draw import Pool
+
+    rng = random.Random(31)
+    for size, strata, reasons in (
+        (1, ["A"], False),
+        (300, ["A", "B", "C", "D"], True),
+        (300, ["411722", "411723", "none"], True),
+        (200, ["甲类", "乙"], False),
+    ):
+        keys = sorted({"".join(rng.choice(ALPHABET) for _ in range(rng.choice([1, 15, 18]))) for _ in range(size)})
+        forced = {k: "complaint" for k in keys if reasons and rng.random() < 0.05}
+        excluded = {k: "cap" for k in keys if reasons and k not in forced and rng.random() < 0.05}
+        yield Pool.from_columns(
+            keys,
+            [rng.choice(strata) for _ in keys],
+            [rng.choice([0, 1, 3, 8, 1000]) for _ in keys],
+            recent=[rng.random() < 0.2 for _ in keys],
+            forced=forced,
+            excluded=excluded,
+        )
+
+
+def test_the_frozen_list_is_read_back_as_the_engine_reads_it():
+    from suiji_draw import read_candidates_csv
+
+    for expected in _frozen_pools():
+        data = expected.csv_bytes()
+        stored = expected.digests.view(np.int64).copy()
+        for digests in (stored, None):
+            pool = services.pool_from_frozen(data, expected.digest, digests)
+            parsed = read_candidates_csv(data)
+            for p in (pool, parsed):
+                assert list(p.keys) == list(expected.keys) and p.strata_names == expected.strata_names
+                assert np.array_equal(p.codes, expected.codes) and np.array_equal(p.weights, expected.weights)
+                assert np.array_equal(p.recent, expected.recent)
+                assert p.forced == expected.forced and p.excluded == expected.excluded
+                assert np.array_equal(p.digests, expected.digests)
+                assert p.digest == expected.digest and p.csv_bytes() == data
+        # A stored digest that does not match its key sends the reading to the full parse, which is right.
+        wrong = stored.copy()
+        wrong[0] ^= 1
+        assert np.array_equal(services.pool_from_frozen(data, expected.digest, wrong).digests, expected.digests)
+
+
+def test_a_frozen_list_that_changed_is_refused():
+    expected = next(_frozen_pools())
+    data = expected.csv_bytes().replace(b",A,", b",B,", 1)
+    with pytest.raises(services.WorkflowError) as refused:
+        services.pool_from_frozen(data, expected.digest, expected.digests.view(np.int64))
+    assert refused.value.code == "pool_changed"
