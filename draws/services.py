@@ -186,8 +186,8 @@ Columns = tuple[list[str], Any, Any, list[Any], Any, int]
 
 def _fetch_columns(task: Task, weights: dict[str, Any]) -> Columns:
     """``(keys, draw_digests, weights, strata, forced, checked)`` of the scope's rows, sorted by key in code-point
-    order; ``checked`` says what the ordering established about the keys (``UNCHECKED``,
-    ``ASCII_CHECKED``, ``ALNUM_CHECKED``).
+    order; ``checked`` says what the ordering established about the keys (``UNCHECKED`` or
+    ``ALNUM_CHECKED``).
 
     Weights and the forced flag are computed by the database. The rows are read in
     table order (a key-ordered read visits the table at random and costs several
@@ -275,22 +275,16 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         return None
     if not len(digests) == len(wts) == len(forced_flags) == n:
         return None
-    packed = _packed_key_order(key_text, n)
-    if packed is not None:
-        order, distinct = packed
-        checked = ALNUM_CHECKED if distinct else UNCHECKED
-    else:
-        order, sortable = _key_order(keys)
-        checked = ASCII_CHECKED if sortable else UNCHECKED
+    order, checked = _key_order(key_text, keys)
     positions = order.tolist()
     keys = [keys[i] for i in positions]
     strata = [strata[i] for i in positions]
     return keys, digests[order], wts[order], strata, forced_flags[order], checked
 
 
-#: What the key ordering established about the keys (``Columns``' last member): nothing; that
-#: they are 1 to 18 ASCII characters, sorted and distinct; that, and all letters and digits.
-UNCHECKED, ASCII_CHECKED, ALNUM_CHECKED = 0, 1, 2
+#: What the key ordering established about the keys (``Columns``' last member): nothing; or that
+#: they are distinct and 1 to 18 ASCII letters and digits each.
+UNCHECKED, ALNUM_CHECKED = 0, 1
 
 _SORT_WIDTH = 18  # a USCC; registration numbers are 15
 #: Each ASCII letter and digit as 1 to 62, in byte order (so in code-point order); anything else 0.
@@ -339,25 +333,15 @@ def _packed_key_order(key_text: str, n: int) -> tuple[np.ndarray, bool] | None:
     return order, distinct
 
 
-def _key_order(keys: list[str]) -> tuple[np.ndarray, bool]:
-    """The permutation that sorts ``keys`` in code-point order, and whether the keys are checked.
-
-    Keys of at most 18 ASCII characters (every registry code) are NUL-padded to 24
-    bytes and sorted as three big-endian 64-bit words, which is byte order, which is
-    code-point order for ASCII (a prefix sorts first); the sorted words then show at
-    once that every key is non-empty and distinct (``checked``). Any other key set is
-    sorted as strings and left to the full checks.
-    """
-    n = len(keys)
-    if n and max(map(len, keys)) <= _SORT_WIDTH and "".join(keys).isascii():
-        padded = np.zeros((n, 24), dtype=np.uint8)
-        padded[:, :_SORT_WIDTH] = np.array(keys, dtype=f"S{_SORT_WIDTH}").view(np.uint8).reshape(n, _SORT_WIDTH)
-        words = padded.view(">u8").astype(np.uint64)
-        order = np.lexsort((words[:, 2], words[:, 1], words[:, 0]))
-        ordered = words[order]
-        distinct = n < 2 or bool(np.any(ordered[1:] != ordered[:-1], axis=1).all())
-        return order, distinct and bool(padded[:, 0].all())
-    return np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64), False
+def _key_order(key_text: str, keys: list[str]) -> tuple[np.ndarray, int]:
+    """The permutation that sorts ``keys`` (also given joined by newlines) in code-point order,
+    and what it established about them. Registry codes take :func:`_packed_key_order`; any
+    other key set is sorted as strings and left to the engine's full checks."""
+    packed = _packed_key_order(key_text, len(keys))
+    if packed is not None:
+        order, distinct = packed
+        return order, ALNUM_CHECKED if distinct else UNCHECKED
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64), UNCHECKED
 
 
 def _stale_digest() -> WorkflowError:
@@ -421,17 +405,15 @@ def _assemble_pool(
     (keys are 1 to 128 ASCII letters and digits, strictly increasing; strata are
     canonical names; weights within the engine's range). Returns None when any
     check fails, so that the engine's own validation reports the problem. ``checked``
-    says what the caller has established: ``ASCII_CHECKED``, that the keys are sorted,
-    distinct, non-empty and at most 18 ASCII characters (``_key_order``), so only the
-    characters are checked; ``ALNUM_CHECKED``, that and the characters too
-    (``_packed_key_order``).
+    (``ALNUM_CHECKED``) says the caller has established that the keys are sorted, distinct
+    and 1 to 18 ASCII letters and digits (``_packed_key_order``), so none of that is
+    checked again.
     """
     n = len(keys)
     if checked != ALNUM_CHECKED:
         joined = "".join(keys)
         if not (joined.isascii() and joined.isalnum()):
             return None
-    if checked == UNCHECKED:
         if min(map(len, keys)) < 1 or max(map(len, keys)) > MAX_KEY_LEN:
             return None
         # Sorted and strictly increasing (keys are unique in the directory; this checks both).
