@@ -11,7 +11,8 @@ D 50%; weights 1/2/4/8; firms with 5 or more complaints forced in) and times:
 
 against the peer, the unverifiable one-liner
 ``SELECT id FROM directory_target WHERE <same filter> ORDER BY random() LIMIT k``
-with the same k, executed and fetched, in the same run.
+with the same k, executed and fetched, in the same run. It runs with the production settings
+(``SUIJI_DEBUG=0``) unless ``--debug`` is given.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=1_000_000)
     parser.add_argument("--postgres", metavar="URL", nargs="?", const="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--debug", action="store_true", help="run with the development settings (SUIJI_DEBUG=1, queries recorded)"
+    )
     args = parser.parse_args()
+    # As deployed: with debugging on, Django keeps every statement and its parameters (the
+    # manifest's text among them), which no deployment does.
+    os.environ["SUIJI_DEBUG"] = "1" if args.debug else "0"
+    os.environ.setdefault("SUIJI_SECRET_KEY", "bench-only-secret-key-" + os.urandom(8).hex())
 
     tmp = tempfile.mkdtemp(prefix="suiji-bench-draw-")
     atexit.register(shutil.rmtree, tmp, True)  # the database of a million firms goes with the run
@@ -67,6 +75,7 @@ def run(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -137,7 +146,7 @@ def run(args: argparse.Namespace) -> None:
     load = os.getloadavg()
     print(f"# Suiji end-to-end draw benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"# machine: {platform.platform()}, {os.cpu_count()} cores, {cpu}; load {load[0]:.2f}")
-    print(f"# database: {connection.vendor}; firms: {args.firms:,} (built in {build_s:.1f} s)")
+    print(f"# database: {connection.vendor}; firms: {args.firms:,} (built in {build_s:.1f} s); debug {settings.DEBUG}")
     print(
         f"{'run':>3} {'pool':>9} {'k':>7} {'commit s':>9} {'draw s':>8} {'total s':>8} {'random() s':>10} {'ratio':>6}"
     )

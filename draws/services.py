@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, islice
 from operator import itemgetter, lt
@@ -28,6 +29,7 @@ from core import audit
 from core.errors import Refused
 from core.models import AuditAction
 from directory.models import CreditClass, Target, TargetStatus
+from draws import columns
 from draws.models import Draw, DrawState, Selection, StratifyBy, Task, TaskState, Witness
 from orgs.models import Organisation
 from suiji_draw.encoding import check_text
@@ -263,9 +265,10 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         n, key_text, digest_text, weight_text, stratum_text, forced_text = cursor.fetchone()
     if not n:
         return [], [], [], [], [], UNCHECKED
-    keys = key_text.split("\n")
-    strata = stratum_text.split("\n")
-    if len(keys) != n or len(strata) != n or "N" in digest_text:
+    strata: Any = columns.one_char_values(stratum_text, n)  # credit classes: coded at once
+    if strata is None:
+        strata = stratum_text.split("\n")
+    if len(strata) != n or "N" in digest_text:
         return None
     try:
         digests = np.fromstring(digest_text, dtype=np.int64, sep=",")
@@ -275,10 +278,14 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         return None
     if not len(digests) == len(wts) == len(forced_flags) == n:
         return None
-    order, checked = _key_order(key_text, keys)
-    positions = order.tolist()
-    keys = [keys[i] for i in positions]
-    strata = [strata[i] for i in positions]
+    ordered = _key_order(key_text, n)
+    if ordered is None:
+        return None
+    keys, order, checked = ordered
+    if isinstance(strata, columns.CharColumn):
+        strata = columns.CharColumn(strata.chars[order])
+    else:
+        strata = [strata[i] for i in order.tolist()]
     return keys, digests[order], wts[order], strata, forced_flags[order], checked
 
 
@@ -286,62 +293,22 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
 #: they are distinct and 1 to 18 ASCII letters and digits each.
 UNCHECKED, ALNUM_CHECKED = 0, 1
 
-_SORT_WIDTH = 18  # a USCC; registration numbers are 15
-#: Each ASCII letter and digit as 1 to 62, in byte order (so in code-point order); anything else 0.
-_ALNUM_CODE = np.zeros(256, dtype=np.uint64)
-for _i, _c in enumerate(sorted(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"), 1):
-    _ALNUM_CODE[_c] = _i
 
+def _key_order(key_text: str, n: int) -> tuple[Sequence[str], np.ndarray, int] | None:
+    """The ``n`` keys joined by newlines in code-point order, the permutation that puts them so,
+    and what it established about them; None when the text does not hold ``n`` keys.
 
-def _packed_key_order(key_text: str, n: int) -> tuple[np.ndarray, bool] | None:
-    """From ``n`` keys joined by newlines: the permutation that sorts them in code-point order,
-    and whether they are distinct; None unless every key is 1 to 18 ASCII letters and digits.
-
-    Each character is coded 1 to 62 in byte order and a missing one 0, six bits each: the first
-    ten characters make one 64-bit word and the other eight a second, so that comparing the two
-    words compares the keys (a prefix sorts first). The text is read as bytes in whole-column
-    steps; no key is looked at one by one.
+    Registry codes take :func:`columns.sort_alnum_keys` and stay slices of the text; any other
+    key set is split and sorted as strings and left to the engine's full checks.
     """
-    if not key_text.isascii():
+    found = columns.sort_alnum_keys(key_text, n)
+    if found is not None:
+        return found.keys, found.order, ALNUM_CHECKED if found.distinct else UNCHECKED
+    plain = key_text.split("\n")
+    if len(plain) != n:
         return None
-    raw = np.frombuffer(key_text.encode("ascii"), dtype=np.uint8)
-    codes = _ALNUM_CODE[raw]
-    breaks = np.flatnonzero(raw == 10)
-    if len(breaks) != n - 1 or np.count_nonzero(codes) != len(raw) - len(breaks):
-        return None
-    starts = np.empty(n, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = breaks + 1
-    lengths = np.empty(n, dtype=np.int64)
-    lengths[:-1] = breaks - starts[:-1]
-    lengths[-1] = len(raw) - starts[-1]
-    if int(lengths.min()) < 1 or int(lengths.max()) > _SORT_WIDTH:
-        return None
-    last = len(raw) - 1
-    high = np.zeros(n, dtype=np.uint64)
-    low = np.zeros(n, dtype=np.uint64)
-    for j in range(_SORT_WIDTH):
-        column = codes[np.minimum(starts + j, last)]
-        column[lengths <= j] = 0
-        if j < 10:
-            high |= column << np.uint64(6 * (9 - j))
-        else:
-            low |= column << np.uint64(6 * (17 - j))
-    order = np.lexsort((low, high))
-    high, low = high[order], low[order]
-    distinct = n < 2 or bool(((high[1:] != high[:-1]) | (low[1:] != low[:-1])).all())
-    return order, distinct
-
-
-def _key_order(key_text: str, keys: list[str]) -> tuple[np.ndarray, int]:
-    """The permutation that sorts ``keys`` (also given joined by newlines) in code-point order,
-    and what it established about them. Registry codes take :func:`_packed_key_order`; any
-    other key set is sorted as strings and left to the engine's full checks."""
-    packed = _packed_key_order(key_text, len(keys))
-    if packed is not None:
-        order, distinct = packed
-        return order, ALNUM_CHECKED if distinct else UNCHECKED
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64), UNCHECKED
+    order = np.array(sorted(range(n), key=plain.__getitem__), dtype=np.int64)
+    return [plain[i] for i in order.tolist()], order, UNCHECKED
 
 
 def _stale_digest() -> WorkflowError:
@@ -375,6 +342,8 @@ def build_pool(task: Task) -> Candidates:
     forced_flags = np.array(forced_col, dtype=bool)
     if task.stratify_by == StratifyBy.NONE:
         labels: Any = "all"
+    elif isinstance(strata, columns.CharColumn):
+        labels = strata  # one character each, none empty
     else:
         names = {x: str(x) if x else "none" for x in set(strata)}
         labels = [names[x] for x in strata] if any(k != v for k, v in names.items()) else strata
@@ -382,7 +351,7 @@ def build_pool(task: Task) -> Candidates:
 
     excluded = capped_exclusions(task, keys, forced_col)  # the yearly cap on visits per firm
     excluded.update(inspected_exclusions(task, keys, forced_col))
-    pool = None if excluded else _assemble_pool(list(keys), labels, wts, forced_flags, digests, checked)
+    pool = None if excluded else _assemble_pool(keys, labels, wts, forced_flags, digests, checked)
     if pool is None:
         forced = {keys[i]: "complaint" for i in np.flatnonzero(forced_flags).tolist()}
         try:
@@ -395,7 +364,7 @@ def build_pool(task: Task) -> Candidates:
 
 
 def _assemble_pool(
-    keys: list[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray, checked: int = 0
+    keys: Sequence[str], strata: Any, weights: np.ndarray, forced: np.ndarray, digests: np.ndarray, checked: int = 0
 ) -> sd.Pool | None:
     """The pool and its CANDIDATES.csv built straight from key-sorted columns, or None when a check fails.
 
@@ -421,7 +390,10 @@ def _assemble_pool(
             return None
     if int(weights.min()) < 0 or int(weights.max()) > MAX_WEIGHT:
         return None
-    distinct = {strata} if isinstance(strata, str) else set(strata)
+    if isinstance(strata, columns.CharColumn):
+        distinct = strata.distinct()
+    else:
+        distinct = {strata} if isinstance(strata, str) else set(strata)
     for name in distinct:
         try:
             if check_text(name, "分层", "stratum", MAX_STRATUM_LEN) != name:
@@ -429,7 +401,12 @@ def _assemble_pool(
         except sd.DrawInputError:
             return None
     names = tuple(sorted(distinct))
-    codes = np.zeros(n, dtype=_code_type(names)) if isinstance(strata, str) else _stratum_codes(strata, names)
+    if isinstance(strata, str):
+        codes = np.zeros(n, dtype=_code_type(names))
+    elif isinstance(strata, columns.CharColumn):
+        codes = strata.codes(names, _code_type(names))
+    else:
+        codes = _stratum_codes(strata, names)
     forced_map = dict.fromkeys(np.flatnonzero(forced).tolist(), "complaint")
     pool = sd.Pool(keys, names, codes, weights, np.zeros(n, dtype=bool), forced_map, {}, digests.view(np.uint64))
     # Every line is "key,stratum,weight,0,forced," and only (stratum, weight, forced) varies
@@ -440,11 +417,15 @@ def _assemble_pool(
         f",{names[c >> 42]},{(c >> 1) & ((1 << 41) - 1)},0,{'complaint' if c & 1 else ''},\n"
         for c in distinct_combos.tolist()
     ]
-    ends = itemgetter(*which.tolist())(endings) if n > 1 else (endings[int(which[0])],)
-    pieces = [""] * (2 * n)
-    pieces[0::2] = keys
-    pieces[1::2] = ends
-    pool.__dict__["_csv"] = (CSV_HEADER + "\n" + "".join(pieces)).encode("utf-8")
+    padded = keys.padded if isinstance(keys, columns.KeyColumn) else None
+    body = columns.csv_body(padded, endings, which) if padded is not None else None
+    if body is None:
+        ends = itemgetter(*which.tolist())(endings) if n > 1 else (endings[int(which[0])],)
+        pieces = [""] * (2 * n)
+        pieces[0::2] = keys
+        pieces[1::2] = ends
+        body = "".join(pieces).encode("utf-8")
+    pool.__dict__["_csv"] = (CSV_HEADER + "\n").encode("utf-8") + body
     return pool
 
 
@@ -486,6 +467,13 @@ def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(values, return_inverse=True)
 
 
+def _sample_matches(keys: Sequence[str], digests: np.ndarray) -> bool:
+    """Whether a sample of the stored digests (every ``len // _SAMPLE``-th, the first included) are
+    those of their keys."""
+    step = max(1, len(keys) // _SAMPLE)
+    return all(int(digests[i]) == sd.candidate_digest(keys[i]) for i in range(0, len(keys), step))
+
+
 def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | None) -> sd.Pool:
     """The pool of a committed draw from its frozen CANDIDATES.csv.
 
@@ -501,6 +489,24 @@ def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | No
         )
     if digests is None:
         return sd.read_candidates_csv(data)
+    split = columns.split_frozen(data)
+    if split is not None:
+        n = len(split.keys)
+        if len(digests) != n or not _sample_matches(split.keys, digests):
+            return sd.read_candidates_csv(data)
+        pool = sd.Pool(
+            split.keys,
+            split.strata_names,
+            split.codes,
+            split.weights,
+            split.recent,
+            split.forced,
+            split.excluded,
+            digests.view(np.uint64),
+        )
+        pool.__dict__["digest"] = expected_digest
+        pool.__dict__["_csv"] = data
+        return pool
     text = data.decode("utf-8")
     header = CSV_HEADER + "\n"
     if not text.startswith(header) or not text.endswith("\n"):
@@ -510,10 +516,8 @@ def pool_from_frozen(data: bytes, expected_digest: str, digests: np.ndarray | No
     if n == 0 or len(fields) != 6 * n or len(digests) != n:
         return sd.read_candidates_csv(data)
     keys = fields[0::6]
-    step = max(1, n // _SAMPLE)
-    for i in range(0, n, step):
-        if int(digests[i]) != sd.candidate_digest(keys[i]):
-            return sd.read_candidates_csv(data)
+    if not _sample_matches(keys, digests):
+        return sd.read_candidates_csv(data)
     strata = fields[1::6]
     names = tuple(sorted(set(strata)))
     codes = _stratum_codes(strata, names)
@@ -778,8 +782,28 @@ def _selection_rows(pool: sd.Pool, result: sd.DrawResult) -> tuple[list[str], li
     positions = result.visit_positions.tolist()
     names = pool.strata_names
     strata = [names[c] for c in pool.codes[result.visit_positions].tolist()]
-    forced = [pool.forced.get(i, "") for i in positions]
-    return list(result.order), strata, forced
+    forced = [pool.forced.get(i, "") for i in positions] if pool.forced else [""] * len(positions)
+    keys = pool.keys.take(result.visit_positions) if isinstance(pool.keys, columns.KeyColumn) else list(result.order)
+    return keys, strata, forced
+
+
+def _json_rows(keys: list[str], strata: list[str], forced: list[str]) -> str:
+    """``json.dumps(list(zip(keys, strata, forced)), ensure_ascii=False)`` as far as a JSON reader can tell.
+
+    Each row is written as its key and one of the few distinct ``,"stratum","reason"]`` endings,
+    encoded once each; keys that would need escaping send the whole to ``json.dumps``.
+    """
+    joined = "".join(keys)
+    if '"' in joined or "\\" in joined or not joined.isprintable():
+        return json.dumps(list(zip(keys, strata, forced, strict=True)), ensure_ascii=False)
+    memo: dict[tuple[str, str], str] = {}
+    ends = []
+    for pair in zip(strata, forced, strict=True):
+        end = memo.get(pair)
+        if end is None:
+            end = memo[pair] = '",' + json.dumps(list(pair), ensure_ascii=False, separators=(",", ":"))[1:]
+        ends.append(end)
+    return "[" + ",".join(map('["{}{}'.format, keys, ends)) + "]"
 
 
 def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tuple[str, list[Any]] | None:
@@ -824,7 +848,7 @@ def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tu
             # (92,747 rows of a 1,000,000-firm directory: 1.3 s instead of 1.55 s).
             f"ORDER BY t.id"
         )
-        return sql, [draw.pk, json.dumps(list(zip(keys, strata, forced, strict=True)), ensure_ascii=False)]
+        return sql, [draw.pk, _json_rows(keys, strata, forced)]
     return None
 
 

@@ -7,7 +7,7 @@ specified step by step in docs/DRAW.md and re-implemented independently in verif
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -68,7 +68,7 @@ class PartOutcome:
     drawn_positions: np.ndarray = field(repr=False)
     excluded_positions: np.ndarray = field(repr=False)
     excluded_reasons: tuple[str, ...] = field(repr=False)
-    keys: list[str] = field(repr=False)
+    keys: Sequence[str] = field(repr=False)
 
     @cached_property
     def selected(self) -> tuple[str, ...]:
@@ -460,7 +460,7 @@ def _draw_group(
     return forced, pos[certain_mask] if n_certain else empty, chosen, part_excluded, outcome
 
 
-def _keys_at(keys: list[str], positions: np.ndarray) -> tuple[str, ...]:
+def _keys_at(keys: Sequence[str], positions: np.ndarray) -> tuple[str, ...]:
     if positions.size == 0:
         return ()
     if positions.size == 1:

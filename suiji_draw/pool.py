@@ -91,7 +91,7 @@ class Pool:
 
     def __init__(
         self,
-        keys: list[str],
+        keys: Sequence[str],
         strata_names: tuple[str, ...],
         codes: np.ndarray,
         weights: np.ndarray,
@@ -103,6 +103,8 @@ class Pool:
     ) -> None:
         """Internal: use :func:`freeze_pool`, :meth:`from_columns` or :func:`read_candidates_csv`.
 
+        ``keys`` is any sequence of the checked keys in order (a list, or a compact column that
+        makes each key a string when it is read); the engine only indexes it.
         ``source_index[i]`` is the row of the caller's input that became pool position ``i``
         (the pool is sorted by key; an input already sorted by key gives the identity).
         """

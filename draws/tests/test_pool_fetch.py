@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from directory.models import Target
-from draws import services
+from draws import columns, services
 from draws.tests.helpers import make_firms, make_task
 from suiji_draw import candidate_digest
+from suiji_draw.pool import MAX_WEIGHT
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -28,9 +29,10 @@ def test_the_packed_order_is_code_point_order():
     rng = random.Random(5)
     for _ in range(20):
         keys = _keys(rng, 500)
-        order, checked = services._key_order("\n".join(keys), keys)
-        assert [keys[i] for i in order] == sorted(keys)
+        ordered, order, checked = services._key_order("\n".join(keys), len(keys))
+        assert [keys[i] for i in order] == sorted(keys) == list(ordered)
         assert checked == services.ALNUM_CHECKED
+        assert isinstance(ordered, columns.KeyColumn)
 
 
 def test_the_packed_order_of_the_joined_keys_is_code_point_order():
@@ -43,14 +45,17 @@ def test_the_packed_order_of_the_joined_keys_is_code_point_order():
         keys = sorted(keys)
         keys += sorted({k[:-1] for k in keys[:30] if len(k) > 1} - set(keys))  # prefixes sort first
         rng.shuffle(keys)
-        order, distinct = services._packed_key_order("\n".join(keys), len(keys))
-        assert [keys[i] for i in order.tolist()] == sorted(keys)
-        assert distinct is True
+        found = columns.sort_alnum_keys("\n".join(keys), len(keys))
+        assert [keys[i] for i in found.order.tolist()] == sorted(keys) == list(found.keys)
+        assert found.distinct is True
+        # The padded rows are the keys' bytes, zero-filled to 18.
+        assert [bytes(row).rstrip(b"\0").decode() for row in found.keys.padded] == sorted(keys)
+        assert found.keys[1:3] == sorted(keys)[1:3] and found.keys[-1] == sorted(keys)[-1]
 
 
 def test_the_packed_order_refuses_what_it_cannot_vouch_for():
-    packed = services._packed_key_order
-    assert packed("B\nA\nB", 3)[1] is False  # a repeated key: sorted, not distinct
+    packed = columns.sort_alnum_keys
+    assert packed("B\nA\nB", 3).distinct is False  # a repeated key: sorted, not distinct
     assert packed("B\n\nA", 3) is None  # an empty key
     assert packed("A" * 19 + "\nB", 2) is None  # too long to pack
     assert packed("A-1\nB", 2) is None  # not a letter or digit
@@ -80,8 +85,17 @@ def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for()
                 digests=digests,
                 trust_digests=True,
             )
-            for checked in (services.UNCHECKED, services.ALNUM_CHECKED):
-                pool = services._assemble_pool(list(keys), labels, weights, forced, digests, checked)
+            column = services._key_order("\n".join(keys), n)[0]  # slices of the text, with padded rows
+            assert isinstance(column, columns.KeyColumn) and column.padded is not None
+            coded = columns.one_char_values("\n".join(labels), n)
+            assert (coded is not None) is (strata == ["A", "B", "C", "D"])
+            for checked, given, given_strata in (
+                (services.UNCHECKED, list(keys), labels),
+                (services.ALNUM_CHECKED, list(keys), labels),
+                (services.ALNUM_CHECKED, column, labels),
+                (services.ALNUM_CHECKED, column, coded or labels),
+            ):
+                pool = services._assemble_pool(given, given_strata, weights, forced, digests, checked)
                 assert pool is not None
                 assert pool.csv_bytes() == expected.csv_bytes() and pool.digest == expected.digest
                 assert list(pool.keys) == list(expected.keys) and pool.strata_names == expected.strata_names
@@ -91,8 +105,8 @@ def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for()
 
 def test_duplicates_empty_long_and_non_ascii_keys_are_not_vouched_for():
     for keys in (["B", "A", "B"], ["B", "", "A"], ["A" * 19, "B", "A"], ["甲", "B", "A"], ["A-1", "B", "A"]):
-        order, checked = services._key_order("\n".join(keys), keys)
-        assert [keys[i] for i in order.tolist()] == sorted(keys) and checked == services.UNCHECKED
+        ordered, order, checked = services._key_order("\n".join(keys), len(keys))
+        assert [keys[i] for i in order.tolist()] == sorted(keys) == list(ordered) and checked == services.UNCHECKED
 
 
 @pytest.mark.django_db
@@ -114,11 +128,21 @@ def test_the_aggregated_read_equals_the_row_by_row_read(world):
     rows = services._fetch_rows(sql, params)
     agg = services._fetch_aggregated(sql, params, "credit_class")
     assert agg is not None
-    assert agg[0] == rows[0] and agg[3] == list(rows[3])
+    assert list(agg[0]) == list(rows[0]) and list(agg[3]) == list(rows[3])
     assert np.array_equal(agg[1], np.array(rows[1], dtype=np.int64))
     assert np.array_equal(agg[2], np.array(rows[2], dtype=np.int64))
     assert np.array_equal(agg[4], np.array(rows[4], dtype=bool))
     assert agg[5] == services.ALNUM_CHECKED and rows[5] == services.UNCHECKED
+    assert isinstance(agg[0], columns.KeyColumn) and isinstance(agg[3], columns.CharColumn)
+
+
+def test_one_character_values_are_coded_and_anything_else_is_left_to_the_split():
+    column = columns.one_char_values("A\nC\nA\nD", 4)
+    assert list(column) == ["A", "C", "A", "D"] and column[1] == "C" and column[1:3] == ["C", "A"]
+    assert column.distinct() == {"A", "C", "D"}
+    assert column.codes(("A", "C", "D"), np.uint16).tolist() == [0, 1, 0, 2]
+    for text, n in (("A\nBC\nD", 3), ("A\n\nD", 3), ("A\n甲\nD", 3), ("A,B,C", 3), ("A\nB", 3), ("\n\n\n", 2)):
+        assert columns.one_char_values(text, n) is None, text
 
 
 @pytest.mark.django_db
@@ -136,12 +160,12 @@ def test_a_broad_scope_is_read_by_a_whole_table_scan_on_sqlite_and_a_narrow_one_
     reads = {}
     for name, task in (("broad", broad), ("narrow", narrow)):
         with CaptureQueriesContext(connection) as ctx:
-            columns = services._fetch_columns(task, weights)
+            fetched = services._fetch_columns(task, weights)
         aggregated = [q["sql"] for q in ctx.captured_queries if "group_concat" in q["sql"] or "string_agg" in q["sql"]]
         assert len(aggregated) == 1
-        reads[name] = (columns, aggregated[0])
+        reads[name] = (fetched, aggregated[0])
         expected = sorted(services.scope_queryset(task).values_list("key", flat=True))
-        assert columns[0] == expected and expected
+        assert list(fetched[0]) == expected and expected
     scanned = "NOT INDEXED" in reads["broad"][1]
     assert scanned is (connection.vendor == "sqlite")
     assert "NOT INDEXED" not in reads["narrow"][1]
@@ -174,6 +198,7 @@ def _frozen_pools():
         (300, ["A", "B", "C", "D"], True),
         (300, ["411722", "411723", "none"], True),
         (200, ["甲类", "乙"], False),
+        (250, ["A", "C", "Z"], True),
     ):
         keys = sorted({"".join(rng.choice(ALPHABET) for _ in range(rng.choice([1, 15, 18]))) for _ in range(size)})
         forced = {k: "complaint" for k in keys if reasons and rng.random() < 0.05}
@@ -181,7 +206,7 @@ def _frozen_pools():
         yield Pool.from_columns(
             keys,
             [rng.choice(strata) for _ in keys],
-            [rng.choice([0, 1, 3, 8, 1000]) for _ in keys],
+            [rng.choice([0, 1, 3, 8, 1000, 999_983, MAX_WEIGHT]) for _ in keys],
             recent=[rng.random() < 0.2 for _ in keys],
             forced=forced,
             excluded=excluded,
@@ -210,9 +235,66 @@ def test_the_frozen_list_is_read_back_as_the_engine_reads_it():
         assert np.array_equal(services.pool_from_frozen(data, expected.digest, wrong).digests, expected.digests)
 
 
+def test_the_frozen_list_of_one_character_strata_is_split_as_columns():
+    """The whole-column split reads every list of one-character ASCII strata itself (its result
+    equal to the engine's parse), and leaves any other list to the plain reading."""
+    read = 0
+    for expected in _frozen_pools():
+        split = columns.split_frozen(expected.csv_bytes())
+        if not all(len(name) == 1 and name.isascii() for name in expected.strata_names):
+            assert split is None
+            continue
+        read += 1
+        assert split is not None and list(split.keys) == list(expected.keys)
+        assert split.strata_names == expected.strata_names and np.array_equal(split.codes, expected.codes)
+        assert np.array_equal(split.weights, expected.weights) and np.array_equal(split.recent, expected.recent)
+        assert split.forced == expected.forced and split.excluded == expected.excluded
+    assert read == 3
+    from suiji_draw import Pool
+
+    good = Pool.from_columns(["K1", "K2", "K3"], ["A", "B", "A"], [1, 20, 3], forced={"K2": "complaint"}).csv_bytes()
+    assert columns.split_frozen(good) is not None
+    for bad in (
+        good[:-1],  # no last line end
+        good + b"K4,A,1,0,,",  # a line cut short
+        good.replace(b"K2,B,20,", b"K2,B,2x,"),  # a weight that is not a number
+        good.replace(b"K2,B,20,", b"K2,B,,"),  # no weight
+        good.replace(b"K2,B,20,", b"K2,BC,20,"),  # a longer stratum: the plain reading's
+        good.replace(b"K2,B,20,0,", b"K2,B,20,2,"),  # recent is 0 or 1
+        good.replace(b"K2,B,20,0,complaint,", b"K2,B,20,0,complaint"),  # five fields
+        good.replace(b"K2,B,", "K2,甲,".encode()),  # not ASCII: the plain reading's
+    ):
+        assert columns.split_frozen(bad) is None, bad
+
+
 def test_a_frozen_list_that_changed_is_refused():
     expected = next(_frozen_pools())
     data = expected.csv_bytes().replace(b",A,", b",B,", 1)
     with pytest.raises(services.WorkflowError) as refused:
         services.pool_from_frozen(data, expected.digest, expected.digests.view(np.int64))
     assert refused.value.code == "pool_changed"
+
+
+def test_the_selection_rows_text_reads_as_the_rows():
+    import json
+
+    rng = random.Random(41)
+    for keys, strata, forced in (
+        (["A1", "B2", "C3"], ["A", "甲类", "D"], ["", "complaint", ""]),
+        (["K"], ["back\\slash"], ["reason"]),
+        (['A"1', "B"], ["A", "B"], ["", ""]),  # a key that needs escaping: the whole is json.dumps'
+        (["A\n1", "B"], ["A", "B"], ["", ""]),
+        (
+            ["".join(rng.choice(ALPHABET) for _ in range(18)) for _ in range(300)],
+            [rng.choice(["A", "B", "411722", "乙"]) for _ in range(300)],
+            [rng.choice(["", "complaint"]) for _ in range(300)],
+        ),
+    ):
+        text = services._json_rows(keys, strata, forced)
+        assert json.loads(text) == [list(row) for row in zip(keys, strata, forced, strict=True)]
+
+
+def test_a_key_column_takes_the_keys_at_positions():
+    found = columns.sort_alnum_keys("C3\nA1\nB22\nD", 4)
+    assert found.keys.take(np.array([3, 0, 2], dtype=np.int64)) == ["D", "A1", "C3"]
+    assert found.keys.take(np.array([], dtype=np.int64)) == []
