@@ -365,3 +365,27 @@ def test_the_selection_is_stored_from_a_second_thread_inside_the_ceremony_transa
     draw = services.do_draw(draw, user, WITNESSES, INPUTS)
     assert draw.state == DrawState.DRAWN and draw.selections.count() == draw.selected > 0
     assert ran_in[-1] == "suiji-selection"
+
+
+@pytest.mark.django_db
+def test_manifests_are_stored_with_lz4_on_postgresql(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIPPED on SQLite: the manifest's compression method is a PostgreSQL setting")
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+    except DatabaseError:
+        pytest.skip("SKIPPED: this PostgreSQL server was built without LZ4, so manifests keep pglz")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'draws_draw'::regclass "
+            "AND attname IN ('manifest', 'announcement') ORDER BY attname"
+        )
+        assert cursor.fetchall() == [("announcement", "l"), ("manifest", "l")]
+    make_firms(world.county, 40)
+    user = world.users["coordinator"]
+    draw = services.do_draw(services.do_commit(make_task(world), user), user, WITNESSES, INPUTS)
+    stored = Draw.objects.get(pk=draw.pk)
+    assert stored.manifest == draw.manifest and stored.manifest_digest == draw.manifest_digest
