@@ -7,8 +7,9 @@ Generates the file with ``core.uscc.make_uscc`` (in a separate process, so that 
 generator's memory does not count), migrates a new database (SQLite under a
 temporary ``SUIJI_VAR_DIR``; with ``--postgres`` a new database on that server,
 dropped afterwards), imports through ``directory.importing.runner`` in
-``all_or_nothing`` mode, and reports rows/s and the peak resident set size of the
-importing process (``resource.getrusage``). Then it imports the same file again
+``all_or_nothing`` mode, and reports rows/s, the peak resident set size of the
+importing process (``resource.getrusage``) and of its forked reader, and the peak of
+the two together (their proportional set sizes, sampled). Then it imports the same file again
 (every row unchanged) unless ``--no-reimport`` is given. With ``--xlsx`` the same rows
 are written to an .xlsx workbook (openpyxl, write-only) and that is imported instead.
 """
@@ -82,6 +83,54 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _pss_kib(pid: int | str) -> int:
+    """The proportional set size of a process (its private pages, and its share of the pages it
+    shares), in KiB; 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler:
+    """Samples, every ``interval`` seconds, the summed proportional set size of this process and
+    of its children (the forked reader), so that pages the two share count once."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        import threading
+
+        self.interval = interval
+        self.peak_kib = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _children(self) -> list[str]:
+        found: list[str] = []
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                found += (task / "children").read_text().split()
+            except OSError:
+                continue
+        return found
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            total = _pss_kib("self") + sum(_pss_kib(pid) for pid in self._children())
+            self.peak_kib = max(self.peak_kib, total)
+
+    def __enter__(self) -> MemorySampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -150,7 +199,8 @@ def run(args: argparse.Namespace, path: Path, gen: float) -> None:
     print(f"# database: {connection.vendor}; file: {path.stat().st_size / 1e6:.1f} MB ({gen:.1f} s to generate)")
     rss_before = peak_mb()
     t0 = time.perf_counter()
-    result = run_import(path, org, mode="all_or_nothing", filename=path.name)
+    with MemorySampler() as memory:
+        result = run_import(path, org, mode="all_or_nothing", filename=path.name)
     elapsed = time.perf_counter() - t0
     peak = peak_mb()
     stored = Target.objects.count()
@@ -171,6 +221,10 @@ def run(args: argparse.Namespace, path: Path, gen: float) -> None:
             f"peak RSS of the forked reader process: {result.reader_peak_mb:.0f} MB "
             "(counting the pages it still shares with the importing process)"
         )
+    print(
+        f"peak of both processes together: {memory.peak_kib / 1024:.0f} MB "
+        f"(proportional set sizes, shared pages counted once, sampled every {memory.interval} s)"
+    )
     if args.no_reimport:
         return
     t0 = time.perf_counter()

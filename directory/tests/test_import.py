@@ -442,16 +442,21 @@ def test_a_large_import_rebuilds_the_indexes_and_a_rejected_one_leaves_them(worl
 
 
 def test_a_bulk_import_into_an_empty_directory_still_refuses_a_repeated_key(world, tmp_path, monkeypatch):
-    """PostgreSQL builds the unique key index at the end of such an import: should a repeated key
+    """Both databases build the unique key index at the end of such an import: should a repeated key
     ever get past the validator, adding the index back fails and nothing is stored."""
+    import sqlite3
+
     from django.db import connection
 
     from directory.importing import runner
     from directory.importing.validate import RowValidator
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite keeps its unique key index during every import")
-    from psycopg.errors import UniqueViolation
+    if connection.vendor == "postgresql":
+        from psycopg.errors import UniqueViolation as refused
+
+        index = "directory_target_key_key"
+    else:
+        refused, index = sqlite3.IntegrityError, "UNIQUE constraint failed: directory_target.key"
 
     monkeypatch.setattr(runner, "BULK_MIN_ROWS", 10)
     monkeypatch.setattr(runner, "BATCH", 10)
@@ -464,14 +469,97 @@ def test_a_bulk_import_into_an_empty_directory_still_refuses_a_repeated_key(worl
     monkeypatch.setattr(RowValidator, "batch", forgetful)
     ks = keys(20, seed=41)
     lines = [HEADER, *good_lines(ks), *good_lines(ks[:10])]  # the first batch's keys again, in a later batch
-    with pytest.raises(UniqueViolation, match="directory_target_key_key"):
+    with pytest.raises(refused, match=index):
         run_import(write(tmp_path, lines), world.county)
     assert Target.objects.count() == 0
     monkeypatch.undo()
     assert run_import(write(tmp_path, [HEADER, *good_lines(ks)], name="2.csv"), world.county).created == 20
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'directory_target_key_key'")
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'directory_target_key_key'")
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'directory_target_key_uniq'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_sqlite_drops_the_unique_key_index_only_for_an_import_into_an_empty_directory(world, tmp_path, monkeypatch):
+    """Into an empty directory nothing is looked up by key, so its unique index is built at the end;
+    into one that holds firms it stays, for the look-ups and the check as rows go in."""
+    from django.db import connection
+
+    from directory.importing import runner
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SKIPPED on PostgreSQL: its import drops the unique constraint instead (tested above)")
+    monkeypatch.setattr(runner, "BULK_MIN_ROWS", 10)
+    monkeypatch.setattr(runner, "BATCH", 7)
+    dropped: list[list[str]] = []
+    original = runner._SqliteWriter.finish
+
+    def finish(self):
+        dropped.append(list(self.dropped))
+        original(self)
+
+    monkeypatch.setattr(runner._SqliteWriter, "finish", finish)
+    before = _target_indexes()
+    ks = keys(80, seed=43)
+    assert run_import(write(tmp_path, [HEADER, *good_lines(ks[:20])]), world.county).created == 20
+    lines = [HEADER, *good_lines(ks[20:]), *good_lines(ks[:3])]  # 60 new firms and 3 already there
+    again = run_import(write(tmp_path, lines, name="more.csv"), world.county)
+    assert again.committed and again.created == 60 and again.unchanged == 3
+    unique = 'CREATE UNIQUE INDEX "directory_target_key_uniq" ON "directory_target" ("key")'
+    assert len(dropped) == 2 and unique in dropped[0] and len(dropped[0]) > 1
+    assert unique not in dropped[1] and len(dropped[1]) == len(dropped[0]) - 1
+    assert _target_indexes() == before and Target.objects.count() == 80
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_index_migration_keeps_every_firm_and_their_name_search(world_tx):
+    """``directory.0010`` (SQLite): the table rebuilt without its inline UNIQUE, with a named unique
+    index; forward and back, every firm, id, index, trigger and the AUTOINCREMENT counter stay."""
+    import django.db.utils
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SKIPPED on PostgreSQL: the migration changes nothing there")
+    ks = keys(12, seed=47)
+    for i, k in enumerate(ks):
+        Target.objects.create(key=k, name=f"迁移测试{i}有限公司", organisation=world_tx.county)
+    Target.objects.filter(key=ks[-1]).delete()  # the highest id is gone: it must not come back
+
+    def state():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'directory_target'")
+            table = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT type, name FROM sqlite_master WHERE tbl_name = 'directory_target' AND type <> 'table' "
+                "ORDER BY type, name"
+            )
+            objects = cursor.fetchall()
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = 'directory_target'")
+            seq = cursor.fetchone()[0]
+            cursor.execute("SELECT rowid FROM directory_target_name WHERE name MATCH '迁移测试3有'")
+            found = cursor.fetchall()
+        return table, objects, seq, found, sorted(Target.objects.values_list("id", "key"))
+
+    after = state()
+    assert '"key" varchar(18) NOT NULL,' in after[0] and ("index", "directory_target_key_uniq") in after[1]
+    assert not any(name.startswith("sqlite_autoindex") for _, name in after[1])
+    try:
+        call_command("migrate", "directory", "0009", verbosity=0)
+        back = state()
+        assert '"key" varchar(18) NOT NULL UNIQUE' in back[0]
+        assert ("index", "sqlite_autoindex_directory_target_1") in back[1]
+        assert ("index", "directory_target_key_uniq") not in back[1]
+        assert back[2:] == after[2:]
+    finally:
+        call_command("migrate", "directory", verbosity=0)
+    assert state() == after
+    assert after[3] == [(Target.objects.get(key=ks[3]).id,)]
+    with pytest.raises(django.db.utils.IntegrityError):
+        Target.objects.create(key=ks[0], name="重复", organisation=world_tx.county)
+    assert Target.objects.create(key=ks[-1], name="新的", organisation=world_tx.county).id == after[2] + 1
 
 
 def test_the_whole_column_key_check_agrees_with_the_full_validation():
