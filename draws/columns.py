@@ -32,7 +32,7 @@ class KeyColumn(Sequence[str]):
     that comparing rows as bytes compares the keys).
     """
 
-    __slots__ = ("text", "starts", "ends", "padded", "_bounds")
+    __slots__ = ("text", "starts", "ends", "padded")
 
     def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray, padded: np.ndarray | None = None) -> None:
         if len(starts) != len(ends):
@@ -41,12 +41,6 @@ class KeyColumn(Sequence[str]):
         self.starts = starts
         self.ends = ends
         self.padded = padded
-        self._bounds: tuple[list[int], list[int]] | None = None
-
-    def _lists(self) -> tuple[list[int], list[int]]:
-        if self._bounds is None:
-            self._bounds = (self.starts.tolist(), self.ends.tolist())
-        return self._bounds
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -58,14 +52,12 @@ class KeyColumn(Sequence[str]):
     def __getitem__(self, i: slice) -> list[str]: ...
 
     def __getitem__(self, i: Any) -> Any:
-        starts, ends = self._lists()
         if isinstance(i, slice):
-            return list(map(self.text.__getitem__, map(slice, starts[i], ends[i])))
-        return self.text[starts[i] : ends[i]]
+            return list(map(self.text.__getitem__, map(slice, self.starts[i].tolist(), self.ends[i].tolist())))
+        return self.text[self.starts[i] : self.ends[i]]
 
     def __iter__(self) -> Iterator[str]:
-        starts, ends = self._lists()
-        return map(self.text.__getitem__, map(slice, starts, ends))
+        return map(self.text.__getitem__, map(slice, self.starts.tolist(), self.ends.tolist()))
 
     def take(self, positions: np.ndarray) -> list[str]:
         """The keys at ``positions``, as a list (one slice each, no per-key method call)."""

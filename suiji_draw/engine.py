@@ -461,8 +461,11 @@ def _draw_group(
 
 
 def _keys_at(keys: Sequence[str], positions: np.ndarray) -> tuple[str, ...]:
+    """The keys at ``positions``; a compact key column may offer ``take(positions)`` for this."""
     if positions.size == 0:
         return ()
+    if not isinstance(keys, (list, tuple)) and callable(getattr(keys, "take", None)):
+        return tuple(keys.take(positions))  # type: ignore[attr-defined]
     if positions.size == 1:
         return (keys[int(positions[0])],)
     return itemgetter(*positions.tolist())(keys)

@@ -298,3 +298,50 @@ def test_a_key_column_takes_the_keys_at_positions():
     found = columns.sort_alnum_keys("C3\nA1\nB22\nD", 4)
     assert found.keys.take(np.array([3, 0, 2], dtype=np.int64)) == ["D", "A1", "C3"]
     assert found.keys.take(np.array([], dtype=np.int64)) == []
+
+
+def test_a_draw_from_key_columns_is_the_draw_from_the_engines_own_pool():
+    """Strata as byte codes and keys as slices of one text (read through ``take``) give the same
+    draw, keys in every list of the result, and the same manifest, as the engine's own pool."""
+    import suiji_draw as sd
+
+    rng = random.Random(53)
+    keys = sorted({"".join(rng.choice(ALPHABET) for _ in range(rng.choice([15, 18]))) for _ in range(3000)})
+    n = len(keys)
+    labels = [rng.choice("ABCD") for _ in keys]
+    weights = np.array([rng.choice([1, 2, 4, 8]) for _ in keys], dtype=np.int64)
+    forced = np.array([rng.random() < 0.01 for _ in keys], dtype=bool)
+    digests = np.array([candidate_digest(k) for k in keys], dtype=np.int64)
+    column = services._key_order("\n".join(keys), n)[0]
+    pool = services._assemble_pool(
+        column, columns.one_char_values("\n".join(labels), n), weights, forced, digests, services.ALNUM_CHECKED
+    )
+    expected = sd.Pool.from_columns(
+        keys,
+        labels,
+        weights,
+        forced={keys[i]: "complaint" for i in np.flatnonzero(forced).tolist()},
+        digests=digests,
+        trust_digests=True,
+    )
+    assert isinstance(pool.keys, columns.KeyColumn) and pool.digest == expected.digest
+    params = sd.DrawParams.from_dict(
+        {
+            "parts": [
+                {
+                    "name": "main",
+                    "method": "weighted",
+                    "overall": None,
+                    "strata": [{"stratum": c, "ratio": r} for c, r in (("A", "0.05"), ("B", "0.1"), ("C", "0.2"))]
+                    + [{"stratum": "D", "count": 40}],
+                    "recent": "keep",
+                }
+            ]
+        }
+    )
+    inputs = sd.SeedInputs.of(sd.commitment(bytes(32)), bytes(32).hex(), [("lottery", "12345")])
+    ours, theirs = sd.run_draw(pool, params, inputs), sd.run_draw(expected, params, inputs)
+    assert ours.order == theirs.order and len(ours.order) > 100
+    for mine, other in zip(ours.parts, theirs.parts, strict=True):
+        assert (mine.selected, mine.forced, mine.drawn) == (other.selected, other.forced, other.drawn)
+    assert sd.build_manifest_text(ours, inputs) == sd.build_manifest_text(theirs, inputs)
