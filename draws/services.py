@@ -208,8 +208,8 @@ def _fetch_columns(task: Task, weights: dict[str, Any]) -> Columns:
     sql, params = qs.query.sql_with_params()
     if connection.vendor == "sqlite" and not NARROWING & set(task.scope or {}):
         sql = _whole_table_scan(sql)
-    columns = _fetch_aggregated(sql, params, stratum)
-    return columns if columns is not None else _fetch_rows(sql, params)
+    fetched = _fetch_aggregated(sql, params, stratum)
+    return fetched if fetched is not None else _fetch_rows(sql, params)
 
 
 #: Scope conditions that may leave a small part of the directory, where an index can pay.
@@ -783,8 +783,7 @@ def _selection_rows(pool: sd.Pool, result: sd.DrawResult) -> tuple[list[str], li
     names = pool.strata_names
     strata = [names[c] for c in pool.codes[result.visit_positions].tolist()]
     forced = [pool.forced.get(i, "") for i in positions] if pool.forced else [""] * len(positions)
-    keys = pool.keys.take(result.visit_positions) if isinstance(pool.keys, columns.KeyColumn) else list(result.order)
-    return keys, strata, forced
+    return list(result.order), strata, forced
 
 
 def _json_rows(keys: list[str], strata: list[str], forced: list[str]) -> str:
@@ -819,7 +818,7 @@ def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tu
     keys, strata, forced = _selection_rows(pool, result)
     table = connection.ops.quote_name(Selection._meta.db_table)
     targets = connection.ops.quote_name(Target._meta.db_table)
-    columns = "(draw_id, position, key, target_id, stratum, forced)"
+    column_list = "(draw_id, position, key, target_id, stratum, forced)"
     if connection.vendor == "postgresql":
         # Each column as one newline-joined text that the server splits (keys, strata and reasons
         # are printable, so they hold no newline; counted to be sure), which the driver sends far
@@ -832,7 +831,7 @@ def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tu
             source = "unnest(%s::text[], %s::text[], %s::text[])"
             values = [keys, strata, forced]
         sql = (
-            f"INSERT INTO {table} {columns} "
+            f"INSERT INTO {table} {column_list} "
             f"SELECT %s, s.position, s.key, t.id, s.stratum, s.forced "
             f"FROM {source} WITH ORDINALITY AS s(key, stratum, forced, position) "
             f"LEFT JOIN {targets} t ON t.key = s.key "
@@ -843,7 +842,7 @@ def _selection_statement(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> tu
         return sql, [draw.pk, *values]
     if connection.vendor == "sqlite" and _sqlite_json():
         sql = (
-            f"INSERT INTO {table} {columns} "
+            f"INSERT INTO {table} {column_list} "
             f"SELECT ?, s.key + 1, json_extract(s.value, '$[0]'), t.id, json_extract(s.value, '$[1]'), "
             f"json_extract(s.value, '$[2]') "
             f"FROM json_each(?) AS s LEFT JOIN {targets} t ON t.key = json_extract(s.value, '$[0]') "
@@ -866,7 +865,7 @@ def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None
         return
     keys, strata, forced = _selection_rows(pool, result)
     table = connection.ops.quote_name(Selection._meta.db_table)
-    columns = "(draw_id, position, key, target_id, stratum, forced)"
+    column_list = "(draw_id, position, key, target_id, stratum, forced)"
     ids: dict[str, int] = {}
     for start in range(0, len(keys), 5000):
         ids.update(Target.objects.filter(key__in=keys[start : start + 5000]).values_list("key", "id"))
@@ -876,7 +875,7 @@ def _insert_selections(draw: Draw, pool: sd.Pool, result: sd.DrawResult) -> None
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(f"INSERT INTO {table} {columns} VALUES {values}", [v for row in chunk for v in row])
+            cursor.execute(f"INSERT INTO {table} {column_list} VALUES {values}", [v for row in chunk for v in row])
 
 
 class _Beside:
