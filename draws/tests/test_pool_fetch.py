@@ -63,8 +63,15 @@ def test_the_packed_order_refuses_what_it_cannot_vouch_for():
     assert packed("A\nB", 3) is None  # the count does not match
 
 
-def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for():
+def _engine_pool(keys, labels, weights, forced, digests):
+    """The engine's own pool of the same columns, complaints forced in, for comparison."""
     from suiji_draw import Pool
+
+    forced_keys = {keys[i]: "complaint" for i in np.flatnonzero(forced).tolist()}
+    return Pool.from_columns(keys, labels, weights, forced=forced_keys, digests=digests, trust_digests=True)
+
+
+def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for():
 
     rng = random.Random(23)
     for size in (1, 3, 400):
@@ -77,14 +84,7 @@ def test_the_assembled_pool_is_the_engines_own_whatever_the_caller_vouched_for()
             weights = np.array([rng.choice([0, 1, 2, 4, 8, 1000]) for _ in range(n)], dtype=np.int64)
             forced = np.array([rng.random() < 0.1 for _ in range(n)], dtype=bool)
             digests = np.array([candidate_digest(k) for k in keys], dtype=np.int64)
-            expected = Pool.from_columns(
-                keys,
-                labels,
-                weights,
-                forced={keys[i]: "complaint" for i in np.flatnonzero(forced).tolist()},
-                digests=digests,
-                trust_digests=True,
-            )
+            expected = _engine_pool(keys, labels, weights, forced, digests)
             column = services._key_order("\n".join(keys), n)[0]  # slices of the text, with padded rows
             assert isinstance(column, columns.KeyColumn) and column.padded is not None
             coded = columns.one_char_values("\n".join(labels), n)
@@ -316,14 +316,7 @@ def test_a_draw_from_key_columns_is_the_draw_from_the_engines_own_pool():
     pool = services._assemble_pool(
         column, columns.one_char_values("\n".join(labels), n), weights, forced, digests, services.ALNUM_CHECKED
     )
-    expected = sd.Pool.from_columns(
-        keys,
-        labels,
-        weights,
-        forced={keys[i]: "complaint" for i in np.flatnonzero(forced).tolist()},
-        digests=digests,
-        trust_digests=True,
-    )
+    expected = _engine_pool(keys, labels, weights, forced, digests)
     assert isinstance(pool.keys, columns.KeyColumn) and pool.digest == expected.digest
     params = sd.DrawParams.from_dict(
         {
