@@ -23,7 +23,28 @@ import numpy as np
 from suiji_draw.pool import CSV_HEADER
 
 
-class KeyColumn(Sequence[str]):
+class _Column(Sequence[str]):
+    """A read-only sequence of strings held in a compact form: ``_one`` reads one, ``_many`` a slice."""
+
+    __slots__ = ()
+
+    def _one(self, i: int) -> str:
+        raise NotImplementedError
+
+    def _many(self, i: slice) -> list[str]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._many(i) if isinstance(i, slice) else self._one(i)
+
+
+class KeyColumn(_Column):
     """Keys held as slices of one text: key ``i`` is ``text[starts[i]:ends[i]]``.
 
     A sequence of ``str`` as the engine's pool needs it (length, indexing, iteration,
@@ -45,16 +66,11 @@ class KeyColumn(Sequence[str]):
     def __len__(self) -> int:
         return len(self.starts)
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return list(map(self.text.__getitem__, map(slice, self.starts[i].tolist(), self.ends[i].tolist())))
+    def _one(self, i: int) -> str:
         return self.text[self.starts[i] : self.ends[i]]
+
+    def _many(self, i: slice) -> list[str]:
+        return list(map(self.text.__getitem__, map(slice, self.starts[i].tolist(), self.ends[i].tolist())))
 
     def __iter__(self) -> Iterator[str]:
         return map(self.text.__getitem__, map(slice, self.starts.tolist(), self.ends.tolist()))
@@ -68,7 +84,7 @@ class KeyColumn(Sequence[str]):
         return f"KeyColumn({len(self)} keys)"
 
 
-class CharColumn(Sequence[str]):
+class CharColumn(_Column):
     """Values of one ASCII character each (credit classes), held as their byte codes."""
 
     __slots__ = ("chars",)
@@ -79,16 +95,11 @@ class CharColumn(Sequence[str]):
     def __len__(self) -> int:
         return len(self.chars)
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [chr(c) for c in self.chars[i].tolist()]
+    def _one(self, i: int) -> str:
         return chr(self.chars[i])
+
+    def _many(self, i: slice) -> list[str]:
+        return [chr(c) for c in self.chars[i].tolist()]
 
     def __iter__(self) -> Iterator[str]:
         return map(chr, self.chars.tolist())
