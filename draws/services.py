@@ -246,23 +246,25 @@ def _fetch_rows(sql: str, params: Any) -> Columns:
 def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
     q = connection.ops.quote_name
     key, digest, weight, strat, forced = q("key"), q("draw_digest"), q("draw_weight"), q(stratum), q("draw_forced")
+    # Weight and forced flag travel as one number, weight * 2 + forced (weights stay far below
+    # 2**62, see ``check_weights``): one aggregated column fewer.
     if connection.vendor == "sqlite":
         agg = (
             f"SELECT count(*), group_concat({key}, char(10)), group_concat(coalesce({digest}, 'N'), ','), "
-            f"group_concat({weight}, ','), group_concat(coalesce({strat}, ''), char(10)), "
-            f"group_concat({forced}, ',') FROM ({sql}) AS scope"
+            f"group_concat({weight} * 2 + {forced}, ','), group_concat(coalesce({strat}, ''), char(10)) "
+            f"FROM ({sql}) AS scope"
         )
     elif connection.vendor == "postgresql":
         agg = (
             f"SELECT count(*), string_agg({key}, E'\\n'), string_agg(coalesce({digest}::text, 'N'), ','), "
-            f"string_agg({weight}::text, ','), string_agg(coalesce({strat}::text, ''), E'\\n'), "
-            f"string_agg({forced}::text, ',') FROM ({sql}) AS scope"
+            f"string_agg(({weight} * 2 + {forced})::text, ','), string_agg(coalesce({strat}::text, ''), E'\\n') "
+            f"FROM ({sql}) AS scope"
         )
     else:
         return None
     with connection.cursor() as cursor:
         cursor.execute(agg, params)
-        n, key_text, digest_text, weight_text, stratum_text, forced_text = cursor.fetchone()
+        n, key_text, digest_text, marked_text, stratum_text = cursor.fetchone()
     if not n:
         return [], [], [], [], [], UNCHECKED
     strata: Any = columns.one_char_values(stratum_text, n)  # credit classes: coded at once
@@ -272,12 +274,12 @@ def _fetch_aggregated(sql: str, params: Any, stratum: str) -> Columns | None:
         return None
     try:
         digests = np.fromstring(digest_text, dtype=np.int64, sep=",")
-        wts = np.fromstring(weight_text, dtype=np.int64, sep=",")
-        forced_flags = np.fromstring(forced_text, dtype=np.int64, sep=",").astype(bool)
+        marked = np.fromstring(marked_text, dtype=np.int64, sep=",")
     except ValueError:
         return None
-    if not len(digests) == len(wts) == len(forced_flags) == n:
+    if not len(digests) == len(marked) == n:
         return None
+    wts, forced_flags = marked >> 1, (marked & 1).astype(bool)
     ordered = _key_order(key_text, n)
     if ordered is None:
         return None

@@ -53,6 +53,24 @@ def test_the_packed_order_of_the_joined_keys_is_code_point_order():
         assert found.keys[1:3] == sorted(keys)[1:3] and found.keys[-1] == sorted(keys)[-1]
 
 
+@pytest.mark.parametrize("packed_bits", [64, 8])  # 8: too few for the ranks, the three stable sorts
+def test_the_rows_are_ordered_by_all_three_words_whichever_way(monkeypatch, packed_bits):
+    monkeypatch.setattr(columns, "_PACKED_BITS", packed_bits)
+    rng = random.Random(23)
+    stem = "91330100MA2" + "".join(rng.choice(ALPHABET) for _ in range(5))  # 16 characters
+    keys = {stem + a + b for a in "0Z" for b in "19AY"}  # the same first two words, the third differs
+    keys |= {stem[:8] + k for k in ("ZZZZZZZZZZ", "0000000000", "A", "A1", "")}  # the second word decides
+    keys |= {"".join(rng.choice(ALPHABET) for _ in range(rng.choice([1, 8, 9, 16, 17, 18]))) for _ in range(400)}
+    keys = sorted(keys)
+    shuffled = keys[:]
+    rng.shuffle(shuffled)
+    found = columns.sort_alnum_keys("\n".join(shuffled), len(shuffled))
+    assert list(found.keys) == keys and [shuffled[i] for i in found.order.tolist()] == keys
+    assert found.distinct is True
+    repeated = columns.sort_alnum_keys("\n".join([*shuffled, keys[7]]), len(keys) + 1)
+    assert list(repeated.keys) == sorted([*keys, keys[7]]) and repeated.distinct is False
+
+
 def test_the_packed_order_refuses_what_it_cannot_vouch_for():
     packed = columns.sort_alnum_keys
     assert packed("B\nA\nB", 3).distinct is False  # a repeated key: sorted, not distinct
@@ -113,7 +131,7 @@ def test_duplicates_empty_long_and_non_ascii_keys_are_not_vouched_for():
 def test_the_aggregated_read_equals_the_row_by_row_read(world):
     firms = make_firms(world.county, 120)
     task = make_task(world, scope={}, stratify_by="credit_class", force_complaints=5)
-    weights = services.check_weights({"class": {"A": 1, "B": 2, "C": 4, "D": 8}, "abnormal": 3})
+    weights = services.check_weights({"class": {"A": 1, "B": 2, "C": 4, "D": 8}, "abnormal": 3, "per_complaint": 7})
     weight, forced = services._weight_expression(weights, task.force_complaints)
     qs = (
         services.scope_queryset(task)
