@@ -66,6 +66,7 @@ BENCH_ENGINE_N ?= 1000000
 
 bench: install
 	@bash scripts/ensure-wrk.sh
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/bench_smoke.py
 	$(PY) bench/bench_engine.py --n $(BENCH_ENGINE_N) --verify-n $$(( $(BENCH_FIRMS) / 10 ))
 	$(PY) bench/bench_draw.py --firms $(BENCH_FIRMS) --repeat 3
