@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress, islice
 from operator import itemgetter, lt
@@ -562,6 +562,24 @@ def check_ratio_floor(params: sd.DrawParams) -> None:
 # --- tasks ----------------------------------------------------------------------------------------
 
 
+def check_recent_rule(params: sd.DrawParams) -> None:
+    """A task's parts keep recently inspected firms as they are (``recent: keep``).
+
+    The engine can down-weight or drop candidates flagged ``recent``, but the directory flags
+    none: a task leaves firms inspected within a window out through its scope
+    (``exclude_inspected_days``, draws/planning.py). Any other rule would change nothing, so it
+    is refused rather than silently ignored.
+    """
+    if any(part.recent != "keep" for part in params.parts):
+        raise _refuse(
+            "recent_rule_unsupported",
+            "近期已检查对象请通过任务范围中的“排除近期已检查对象”天数（exclude_inspected_days）排除；"
+            "各部分的 recent 只能为 keep。",
+            "Leave recently inspected firms out with the scope's exclude_inspected_days; "
+            "a part's recent rule must be keep.",
+        )
+
+
 def check_can_organise(user: Any, task_org: Any) -> None:
     if not (has_perm(user, "tasks.manage") or has_perm(user, "draws.organise")):
         raise _refuse("forbidden", "您没有组织抽查任务的权限。", "You may not organise tasks.", 403)
@@ -596,6 +614,7 @@ def do_create_task(user: Any, **fields: Any) -> Task:
     check_weights(fields.get("weights") or {})
     params = check_params(fields["params"])
     check_ratio_floor(params)
+    check_recent_rule(params)
     from draws.planning import check_adhoc
 
     items = check_adhoc(fields, params)  # items of the list, the window, the design against the items
@@ -630,8 +649,20 @@ def _context(task: Task, number: int, pool: sd.Pool | None = None) -> dict[str, 
     return context
 
 
-def do_commit(task: Task, user: Any) -> Draw:
-    """Freeze the pool and record digest, parameters and the commitment, before any randomness exists."""
+#: The steps of :func:`do_commit` and :func:`do_draw`, in order, as their ``step`` callback names them.
+COMMIT_STEPS = ("read", "freeze", "record")
+DRAW_STEPS = ("check", "draw", "store")
+
+
+def _no_step(name: str) -> None:
+    pass
+
+
+def do_commit(task: Task, user: Any, step: Callable[[str], None] = _no_step) -> Draw:
+    """Freeze the pool and record digest, parameters and the commitment, before any randomness exists.
+
+    ``step`` is told each of :data:`COMMIT_STEPS` as it begins (a background job shows them).
+    """
     check_can_run(user, task)
     params = check_params(task.params)
     check_ratio_floor(params)
@@ -639,13 +670,16 @@ def do_commit(task: Task, user: Any) -> Draw:
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.draws.exclude(state=DrawState.VOIDED).exists():
             raise _refuse("already_committed", "该任务已有有效的抽取。", "This task already has a live draw.", 409)
+        step("read")
         cands = build_pool(task)
         pool = cands.pool
+        step("freeze")
         # Dry run with a fixed seed: refuses impossible designs (k above the pool, empty strata) now.
         try:
             sd.draw_with_seed(pool, params, bytes(32))
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
+        step("record")
         number = (task.draws.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         secret = sd.new_secret()
         commitment = sd.commitment(secret)
@@ -707,20 +741,35 @@ def check_witnesses(witnesses: list[WitnessIn]) -> None:
             )
 
 
-def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tuple[str, str]]) -> Draw:
-    """Run the ceremony once: exactly one caller succeeds, every other gets a conflict."""
-    check_can_run(user, draw.task)
+def check_draw_inputs(draw: Draw, witnesses: list[WitnessIn], inputs: list[tuple[str, str]]) -> sd.SeedInputs:
+    """The ceremony's witnesses and inputs checked, and the seed inputs they make."""
     check_witnesses(witnesses)
     if not inputs:
         raise _refuse("no_input", "请至少录入一项见证输入。", "Enter at least one witness input.")
     try:
-        seed_inputs = sd.SeedInputs.of(draw.commitment, draw.secret, inputs)
+        return sd.SeedInputs.of(draw.commitment, draw.secret, inputs)
     except sd.DrawInputError as exc:
         raise _from_engine(exc) from None
+
+
+def do_draw(
+    draw: Draw,
+    user: Any,
+    witnesses: list[WitnessIn],
+    inputs: list[tuple[str, str]],
+    step: Callable[[str], None] = _no_step,
+) -> Draw:
+    """Run the ceremony once: exactly one caller succeeds, every other gets a conflict.
+
+    ``step`` is told each of :data:`DRAW_STEPS` as it begins (a background job shows them).
+    """
+    check_can_run(user, draw.task)
+    seed_inputs = check_draw_inputs(draw, witnesses, inputs)
     with transaction.atomic():
         claimed = Draw.objects.filter(pk=draw.pk, state=DrawState.COMMITTED).update(state=DrawState.DRAWING)
         if claimed != 1:
             raise _refuse("already_drawn", "该抽取已进行或已作废。", "This draw has already been run or voided.", 409)
+        step("check")
         draw = Draw.objects.select_related("task").get(pk=draw.pk)
         with default_storage.open(draw.candidates_file, "rb") as fh:
             data = fh.read()
@@ -728,10 +777,12 @@ def do_draw(draw: Draw, user: Any, witnesses: list[WitnessIn], inputs: list[tupl
             pool = pool_from_frozen(data, draw.pool_digest, _load_digests(draw.candidates_file))
             del data
             params = check_params(draw.task.params)
+            step("draw")
             result = sd.run_draw(pool, params, seed_inputs)
         except sd.DrawInputError as exc:
             raise _from_engine(exc) from None
         context = _context(draw.task, draw.number, pool)
+        step("store")
         # The selection is stored from a second thread while this one builds the manifest.
         statement = _selection_statement(draw, pool, result)
         storing = _Beside(statement) if statement is not None else None

@@ -10,10 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_see_org, has_perm, restrict
+from draws import jobs as draw_jobs
 from draws import planning, services
 from draws.access import can_organise, can_read_tasks, public_draws, public_result_visible, visible_tasks
 from draws.forms import InputFormSet, TaskForm, VoidForm, WitnessFormSet
 from draws.models import Draw, DrawState
+from jobs.models import Job, JobState
+from jobs.runner import percent, read_progress
 from orgs.models import Department
 
 
@@ -97,6 +100,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "witness_formset": WitnessFormSet(prefix="w"),
         "input_formset": InputFormSet(prefix="i"),
         "void_form": VoidForm(),
+        "running_jobs": list(draw_jobs.pending_for_task(task.pk)) if can_organise(request.user) else [],
         "active": "tasks",
     }
     context.update(planning.detail_context(task, request.user))  # items per department, joint participation
@@ -120,6 +124,9 @@ def task_commit(request: HttpRequest, task_id: int) -> HttpResponse:
     if task is None:
         raise Http404
     try:
+        if draw_jobs.is_large(services.preview_count(task)):
+            job = draw_jobs.start_commit(task, request.user)
+            return redirect("draw-job", job.pk)
         services.do_commit(task, request.user)
         messages.success(request, _("The candidate list is frozen and the commitment recorded."))
     except services.WorkflowError as exc:
@@ -135,17 +142,53 @@ def draw_run(request: HttpRequest, draw_id: int) -> HttpResponse:
     if not (witnesses.is_valid() and inputs.is_valid()):
         messages.error(request, _("Every witness needs a name and a role, and every input a source and numbers."))
         return redirect("task-detail", draw.task_id)
+    people = [services.WitnessIn(f["name"], f["role"], f.get("affiliation", "")) for f in witnesses.cleaned_data if f]
+    entered = [(f["label"], f["value"]) for f in inputs.cleaned_data if f]
     try:
-        services.do_draw(
-            draw,
-            request.user,
-            [services.WitnessIn(f["name"], f["role"], f.get("affiliation", "")) for f in witnesses.cleaned_data if f],
-            [(f["label"], f["value"]) for f in inputs.cleaned_data if f],
-        )
+        if draw_jobs.is_large(draw.pool_size):
+            job = draw_jobs.start_draw(draw, request.user, people, entered)
+            return redirect("draw-job", job.pk)
+        services.do_draw(draw, request.user, people, entered)
         messages.success(request, _("The draw is done and its manifest is stored."))
     except services.WorkflowError as exc:
         _show_error(request, exc)
     return redirect("task-detail", draw.task_id)
+
+
+def draw_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A large freeze or draw running as a background job: its step, then where its result is."""
+    if not request.user.is_authenticated or not can_organise(request.user):
+        raise PermissionDenied
+    job = restrict(Job.objects.filter(kind__in=draw_jobs.KINDS), request.user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    progress = read_progress(job)
+    result = job.result or {}
+    lang = (request.LANGUAGE_CODE or "zh-hans").lower()
+    refusal = result.get("message_en" if lang.startswith("en") else "message_zh") or (
+        job.message if job.state == JobState.FAILED else ""
+    )
+    steps = services.COMMIT_STEPS if job.kind == draw_jobs.COMMIT else services.DRAW_STEPS
+    labels = {
+        "read": _("Reading the task's scope from the directory"),
+        "freeze": _("Checking and writing the frozen candidate list"),
+        "record": _("Recording the digest, parameters and commitment"),
+        "check": _("Re-reading the frozen list and checking its digest"),
+        "draw": _("Drawing"),
+        "store": _("Storing the selection and the manifest"),
+    }
+    current = progress.get("message") if not job.is_over else None
+    context = {
+        "job": job,
+        "is_commit": job.kind == draw_jobs.COMMIT,
+        "percent": 100 if job.finished_ok else percent(progress),
+        "steps": [(labels[name], name == current) for name in steps],
+        "refusal": refusal,
+        "task_id": job.params.get("task"),
+        "active": "tasks",
+    }
+    template = "draws/_job_status.html" if request.headers.get("HX-Request") else "draws/draw_job.html"
+    return render(request, template, context)
 
 
 @require_POST

@@ -31,7 +31,7 @@ Handler = Callable[[Job, Progress], dict[str, Any]]
 
 _HANDLERS: dict[str, Handler] = {}
 # Modules that register handlers, imported when a job is first run.
-HANDLER_MODULES = ("directory.importing.job", "directory.importing.people")
+HANDLER_MODULES = ("directory.importing.job", "directory.importing.people", "draws.jobs")
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:

@@ -186,6 +186,9 @@ SUIJI_IMPORT_READER = env_bool("SUIJI_IMPORT_READER", True)
 SUIJI_OVERSIGHT_STALE_SECONDS = env_int("SUIJI_OVERSIGHT_STALE_SECONDS", 3600)
 # Compute the largest dashboard figure on a second database connection beside the others.
 SUIJI_OVERSIGHT_THREADS = env_bool("SUIJI_OVERSIGHT_THREADS", True)
+# Pages freeze and draw a task of at least this many candidates as a background job with its progress
+# shown (draws/jobs.py); smaller ones, and the API, in the request.
+SUIJI_DRAW_JOB_MIN = env_int("SUIJI_DRAW_JOB_MIN", 100_000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -84,6 +84,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/commit/", draw_views.task_commit, name="task-commit"),
     path("tasks/", include("draws.planning_urls")),
     path("draws/<int:draw_id>/run/", draw_views.draw_run, name="draw-run"),
+    path("draws/jobs/<int:job_id>/", draw_views.draw_job, name="draw-job"),
     path("draws/<int:draw_id>/void-request/", draw_views.draw_void_request, name="draw-void-request"),
     path("draws/<int:draw_id>/void-approve/", draw_views.draw_void_approve, name="draw-void-approve"),
     path("portal/", include("portal.urls")),

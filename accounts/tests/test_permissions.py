@@ -54,6 +54,7 @@ PAGES_ELSEWHERE = {
     "public-draws",
     "public-draw",
     "verifier-download",
+    "draw-job",  # draws/tests/test_jobs.py
 }
 PAGES_ELSEWHERE |= {"login", "logout", "calendar-add", "set_language", "target-import", "target-import-errors"}
 PAGES_ELSEWHERE |= {"catalog-item", "catalog-revise", "catalog-publish"}  # catalog/tests/test_pages.py

@@ -66,6 +66,21 @@ def test_the_api_refuses_a_low_ratio_with_a_bilingual_message(client, world):
     assert "5%" in response.json()["message_zh"]
 
 
+@pytest.mark.parametrize("rule", ["exclude", "0.5", "0.125"])
+def test_the_api_refuses_a_recent_rule_the_directory_has_no_data_for(client, world, rule):
+    from draws.models import Task
+
+    client.force_login(world.users["coordinator"])
+    design = params("0.1")
+    design["parts"][0]["recent"] = rule
+    body = {"organisation_id": world.county.pk, "department_id": world.market.pk, "name": "x", "params": design}
+    response = api_post(client, "/api/draws/tasks", body)
+    assert response.status_code == 422 and response.json()["error"] == "recent_rule_unsupported"
+    assert "exclude_inspected_days" in response.json()["message_zh"] and not Task.objects.exists()
+    design["parts"][0]["recent"] = "keep"
+    assert api_post(client, "/api/draws/tasks", body).status_code == 201
+
+
 @pytest.mark.parametrize(
     "role, status", [("inspector", 403), ("participant", 403), ("approver", 403), ("outsider", 404)]
 )

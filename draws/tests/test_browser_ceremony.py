@@ -57,3 +57,42 @@ def test_a_witnessed_draw_is_verified_from_the_public_page(page, browser, live_s
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout
+
+
+def test_a_large_task_is_frozen_and_drawn_by_jobs_whose_page_follows_them(page, live_server, live_world, settings):
+    from jobs.runner import claim_next, run_job
+
+    settings.SUIJI_DRAW_JOB_MIN = 100  # this task's 150 firms make it large
+    settings.SUIJI_JOBS_EAGER = False  # queued, run below as the worker would run them
+    make_firms(live_world.county, 150)
+    sign_in(page, "coordinator")
+    page.goto("/tasks/new/")
+    page.fill("input[name=name]", "后台抽取测试任务")
+    page.select_option("select[name=department]", str(live_world.market.pk))
+    page.select_option("select[name=allocation]", "ratio")
+    page.fill("input[name=ratio]", "10%")
+    page.click("[data-testid=task-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    task_url = page.url
+    page.click("[data-testid=commit]")
+    page.wait_for_url(re.compile(r"/draws/jobs/\d+/$"))
+    assert page.locator("[data-state=queued]").is_visible()
+    assert page.locator("#job-status li").count() == 3  # the steps of a freeze
+    run_job(claim_next())
+    page.locator("[data-state=done]").wait_for()  # the page asked again by itself
+    assert "候选名单已冻结" in page.locator("#job-status").inner_text()
+    page.click("#job-status a[role=button]")
+    page.wait_for_url(task_url)
+    assert len(page.locator("[data-testid=commitment]").inner_text()) == 64
+    page.fill("input[name=w-0-name]", "王某")
+    page.fill("input[name=w-0-role]", "纪检监察")
+    page.fill("input[name=i-0-label]", "见证人")
+    page.fill("input[name=i-0-value]", "2 7 1 8")
+    page.click("[data-testid=run-draw]")
+    page.wait_for_url(re.compile(r"/draws/jobs/\d+/$"))
+    run_job(claim_next())
+    page.locator("[data-state=done]").wait_for()
+    page.click("#job-status a[role=button]")
+    rows = page.locator("[data-testid=selections] tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 15
