@@ -18,7 +18,7 @@ from core.audit import verify_chain
 from core.models import AuditEntry
 from directory.models import Expertise
 from draws.models import Draw, DrawState, ParticipantState, Task
-from draws.tests.helpers import make_firms
+from draws.tests.helpers import fill_ceremony, make_firms
 from draws.tests.planning_helpers import YEAR, line_data, version
 from plans.models import PlanStatus
 from plans.services import do_add_line, do_create_plan
@@ -83,11 +83,7 @@ def test_from_the_annual_plan_to_confirmed_teams(page, browser, live_server, liv
     page.goto(f"/tasks/{task.pk}/")
     page.click("[data-testid=commit]")
     assert len(page.locator("[data-testid=commitment]").inner_text()) == 64
-    page.fill("input[name=w-0-name]", "王某")
-    page.fill("input[name=w-0-role]", "纪检监察")
-    page.fill("input[name=i-0-label]", "见证人")
-    page.fill("input[name=i-0-value]", "2 7 1 8 2 8")
-    page.click("[data-testid=run-draw]")
+    fill_ceremony(page, "2 7 1 8 2 8")
     page.locator("[data-testid=selections] tbody tr").first.wait_for()
     draw = Draw.objects.get(task=task)
     assert draw.state == DrawState.DRAWN and draw.witnesses.count() == 1

@@ -1,3 +1,5 @@
+import re
+
 from django.utils import timezone
 
 from directory.models import Target
@@ -53,6 +55,18 @@ def make_task(world, user=None, **extra):
 WITNESSES = [services.WitnessIn("李某", "纪检监察", "县纪委监委派驻纪检组")]
 INPUTS = [("见证人甲", "3 1 4 1 5"), ("骰子", "6 2 3")]
 
+#: The ceremony page's form with one witness and one input, as posted.
+CEREMONY_FORM = {
+    "w-TOTAL_FORMS": "1",
+    "w-INITIAL_FORMS": "0",
+    "w-0-name": "王某",
+    "w-0-role": "人大代表",
+    "i-TOTAL_FORMS": "1",
+    "i-INITIAL_FORMS": "0",
+    "i-0-label": "见证人",
+    "i-0-value": "9 3 1 9",
+}
+
 
 def make_draw(task, user, number, targets, pool=None, state="drawn"):
     """A draw stored as drawn (or voided) with these targets selected, without a ceremony: for tests
@@ -76,3 +90,24 @@ def make_draw(task, user, number, targets, pool=None, state="drawn"):
     draw.selected = len(targets)
     draw.save(update_fields=["selected"])
     return draw
+
+
+def new_ratio_task(page, world, name: str) -> str:
+    """Create a task drawing 10% of the county's firms through the task form; its page's URL."""
+    page.goto("/tasks/new/")
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=department]", str(world.market.pk))
+    page.select_option("select[name=allocation]", "ratio")
+    page.fill("input[name=ratio]", "10%")
+    page.click("[data-testid=task-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    return page.url
+
+
+def fill_ceremony(page, numbers: str) -> None:
+    """One witness and one witness input on the task page, then run the draw."""
+    page.fill("input[name=w-0-name]", "王某")
+    page.fill("input[name=w-0-role]", "纪检监察")
+    page.fill("input[name=i-0-label]", "见证人")
+    page.fill("input[name=i-0-value]", numbers)
+    page.click("[data-testid=run-draw]")

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from draws import services
 from draws.models import Draw, SelectionPublication
-from draws.tests.helpers import INPUTS, WITNESSES, make_firms, make_task, params
+from draws.tests.helpers import CEREMONY_FORM, INPUTS, WITNESSES, make_firms, make_task, params
 
 
 def drawn(world, **extra):
@@ -166,17 +166,7 @@ def test_the_ceremony_pages_commit_draw_and_void(client, world):
     client.force_login(world.users["coordinator"])
     client.post(reverse("task-commit", args=[task.pk]))
     draw = Draw.objects.get(task=task)
-    data = {
-        "w-TOTAL_FORMS": "1",
-        "w-INITIAL_FORMS": "0",
-        "w-0-name": "王某",
-        "w-0-role": "人大代表",
-        "i-TOTAL_FORMS": "1",
-        "i-INITIAL_FORMS": "0",
-        "i-0-label": "见证人",
-        "i-0-value": "9 3 1 9",
-    }
-    client.post(reverse("draw-run", args=[draw.pk]), data)
+    client.post(reverse("draw-run", args=[draw.pk]), CEREMONY_FORM)
     draw.refresh_from_db()
     assert draw.state == "drawn"
     page = client.get(reverse("task-detail", args=[task.pk])).content.decode()

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from draws.tests.helpers import make_firms
+from draws.tests.helpers import fill_ceremony, make_firms, new_ratio_task
 from web.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -16,21 +16,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_a_witnessed_draw_is_verified_from_the_public_page(page, browser, live_server, live_world, tmp_path):
     make_firms(live_world.county, 150)
     sign_in(page, "coordinator")
-    page.goto("/tasks/new/")
-    page.fill("input[name=name]", "浏览器测试任务")
-    page.select_option("select[name=department]", str(live_world.market.pk))
-    page.select_option("select[name=allocation]", "ratio")
-    page.fill("input[name=ratio]", "10%")
-    page.click("[data-testid=task-form] button[type=submit]")
-    page.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    new_ratio_task(page, live_world, "浏览器测试任务")
     page.click("[data-testid=commit]")
     commitment = page.locator("[data-testid=commitment]").inner_text()
     assert len(commitment) == 64
-    page.fill("input[name=w-0-name]", "王某")
-    page.fill("input[name=w-0-role]", "纪检监察")
-    page.fill("input[name=i-0-label]", "见证人")
-    page.fill("input[name=i-0-value]", "3 1 4 1 5 9")
-    page.click("[data-testid=run-draw]")
+    fill_ceremony(page, "3 1 4 1 5 9")
     rows = page.locator("[data-testid=selections] tbody tr")
     rows.first.wait_for()
     assert rows.count() == 15  # ceil(10% of 150)
@@ -66,14 +56,7 @@ def test_a_large_task_is_frozen_and_drawn_by_jobs_whose_page_follows_them(page, 
     settings.SUIJI_JOBS_EAGER = False  # queued, run below as the worker would run them
     make_firms(live_world.county, 150)
     sign_in(page, "coordinator")
-    page.goto("/tasks/new/")
-    page.fill("input[name=name]", "后台抽取测试任务")
-    page.select_option("select[name=department]", str(live_world.market.pk))
-    page.select_option("select[name=allocation]", "ratio")
-    page.fill("input[name=ratio]", "10%")
-    page.click("[data-testid=task-form] button[type=submit]")
-    page.wait_for_url(re.compile(r"/tasks/\d+/$"))
-    task_url = page.url
+    task_url = new_ratio_task(page, live_world, "后台抽取测试任务")
     page.click("[data-testid=commit]")
     page.wait_for_url(re.compile(r"/draws/jobs/\d+/$"))
     assert page.locator("[data-state=queued]").is_visible()
@@ -84,11 +67,7 @@ def test_a_large_task_is_frozen_and_drawn_by_jobs_whose_page_follows_them(page, 
     page.click("#job-status a[role=button]")
     page.wait_for_url(task_url)
     assert len(page.locator("[data-testid=commitment]").inner_text()) == 64
-    page.fill("input[name=w-0-name]", "王某")
-    page.fill("input[name=w-0-role]", "纪检监察")
-    page.fill("input[name=i-0-label]", "见证人")
-    page.fill("input[name=i-0-value]", "2 7 1 8")
-    page.click("[data-testid=run-draw]")
+    fill_ceremony(page, "2 7 1 8")
     page.wait_for_url(re.compile(r"/draws/jobs/\d+/$"))
     run_job(claim_next())
     page.locator("[data-state=done]").wait_for()

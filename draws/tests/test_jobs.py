@@ -6,20 +6,9 @@ from django.urls import reverse
 from draws import jobs as draw_jobs
 from draws import services
 from draws.models import Draw, DrawState, Selection
-from draws.tests.helpers import INPUTS, WITNESSES, make_firms, make_task
+from draws.tests.helpers import CEREMONY_FORM, INPUTS, WITNESSES, make_firms, make_task
 from jobs.models import Job, JobState
 from jobs.runner import claim_next, run_job
-
-CEREMONY_FORM = {
-    "w-TOTAL_FORMS": "1",
-    "w-INITIAL_FORMS": "0",
-    "w-0-name": "王某",
-    "w-0-role": "人大代表",
-    "i-TOTAL_FORMS": "1",
-    "i-INITIAL_FORMS": "0",
-    "i-0-label": "见证人",
-    "i-0-value": "9 3 1 9",
-}
 
 
 @pytest.fixture
