@@ -217,10 +217,10 @@ def _row_order(rows: np.ndarray) -> np.ndarray:
     """
     if len(rows) < 2:
         return np.arange(len(rows))
-    rank_a, _ = _dense_rank(rows["a"].astype(np.uint64))
+    rank_a, distinct_a = _dense_rank(rows["a"].astype(np.uint64))
     rank_b, distinct_b = _dense_rank(rows["b"].astype(np.uint64))
     shift_b = max(1, (distinct_b - 1).bit_length())
-    if int(rank_a.max()).bit_length() + shift_b + 16 > _PACKED_BITS:
+    if (distinct_a - 1).bit_length() + shift_b + 16 > _PACKED_BITS:
         return np.lexsort((rows["c"], rows["b"], rows["a"]))
     packed = (rank_a << np.uint64(shift_b + 16)) | (rank_b << np.uint64(16)) | rows["c"].astype(np.uint64)
     return np.argsort(packed)
