@@ -31,15 +31,10 @@ def is_large(candidates: int) -> bool:
     return candidates >= settings.SUIJI_DRAW_JOB_MIN
 
 
-def pending(kind: str, **params: int) -> QuerySet[Job]:
-    """Queued or running jobs of this kind for this task or draw."""
+def pending(kinds: tuple[str, ...] = KINDS, **params: int) -> QuerySet[Job]:
+    """Queued or running jobs of these kinds for this task or draw (``task=…``, ``draw=…``)."""
     lookups = {f"params__{name}": value for name, value in params.items()}
-    return Job.objects.filter(kind=kind, state__in=[JobState.QUEUED, JobState.RUNNING], **lookups)
-
-
-def pending_for_task(task_id: int) -> QuerySet[Job]:
-    """Queued or running freezes and draws of this task."""
-    return Job.objects.filter(kind__in=KINDS, state__in=[JobState.QUEUED, JobState.RUNNING], params__task=task_id)
+    return Job.objects.filter(kind__in=kinds, state__in=[JobState.QUEUED, JobState.RUNNING], **lookups)
 
 
 def _busy() -> services.WorkflowError:
@@ -63,7 +58,7 @@ def start_commit(task: Task, user: Any) -> Job:
     """Queue the freeze of ``task`` (the checks that need no pool are made now)."""
     services.check_can_run(user, task)
     services.check_ratio_floor(services.check_params(task.params))
-    if pending(COMMIT, task=task.pk).exists():
+    if pending((COMMIT,), task=task.pk).exists():
         raise _busy()
     job = Job.objects.create(kind=COMMIT, params={"task": task.pk}, created_by=user, organisation=task.organisation)
     return _start(job)
@@ -73,7 +68,7 @@ def start_draw(draw: Draw, user: Any, witnesses: list[services.WitnessIn], input
     """Queue the ceremony of ``draw``; witnesses and inputs are checked now."""
     services.check_can_run(user, draw.task)
     services.check_draw_inputs(draw, witnesses, inputs)
-    if pending(DRAW, draw=draw.pk).exists():
+    if pending((DRAW,), draw=draw.pk).exists():
         raise _busy()
     params = {
         "draw": draw.pk,

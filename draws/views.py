@@ -100,7 +100,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "witness_formset": WitnessFormSet(prefix="w"),
         "input_formset": InputFormSet(prefix="i"),
         "void_form": VoidForm(),
-        "running_jobs": list(draw_jobs.pending_for_task(task.pk)) if can_organise(request.user) else [],
+        "running_jobs": list(draw_jobs.pending(task=task.pk)) if can_organise(request.user) else [],
         "active": "tasks",
     }
     context.update(planning.detail_context(task, request.user))  # items per department, joint participation
